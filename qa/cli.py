@@ -1,0 +1,250 @@
+"""The ``qa`` command: a thin layer over the library that turns its errors into one-line messages."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+
+def _add_train_reader(sub) -> None:
+    p = sub.add_parser("train-reader", help="fine-tune an extractive reader (SQuAD 2.0 objective)")
+    p.add_argument("--data", nargs="+", required=True, help="JSONL files in the qa-data format or SQuAD .json files")
+    p.add_argument("--output", required=True, help="run directory: checkpoints, log, final model")
+    p.add_argument("--base-model", default=None, help="hub id or local path (default: packaged all-MiniLM-L6-v2)")
+    p.add_argument("--max-examples", type=int, default=10_000, help="training examples before negatives (0 = all)")
+    p.add_argument("--negative-ratio", type=float, default=0.2)
+    p.add_argument("--dev-fraction", type=float, default=0.06)
+    p.add_argument("--max-seq-length", type=int, default=192)
+    p.add_argument("--doc-stride", type=int, default=64)
+    p.add_argument("--batch-size", type=int, default=32)
+    p.add_argument("--learning-rate", type=float, default=1.5e-4)
+    p.add_argument("--warmup-ratio", type=float, default=0.1)
+    p.add_argument("--epochs", type=float, default=1.0)
+    p.add_argument("--seed", type=int, default=13)
+    p.add_argument("--time-budget", type=float, default=None, help="stop (and save) after this many seconds")
+    p.add_argument("--checkpoint-every", type=int, default=50, help="steps between checkpoints")
+    p.add_argument("--threads", type=int, default=None)
+    p.add_argument("--fp32", action="store_true", help="save fp32 weights instead of fp16")
+
+
+def _run_train_reader(args) -> int:
+    from qa.reader.training import TrainConfig, train_reader
+
+    config = TrainConfig(
+        data=args.data,
+        output_dir=args.output,
+        base_model=args.base_model,
+        max_examples=args.max_examples or None,
+        negative_ratio=args.negative_ratio,
+        dev_fraction=args.dev_fraction,
+        max_seq_length=args.max_seq_length,
+        doc_stride=args.doc_stride,
+        batch_size=args.batch_size,
+        learning_rate=args.learning_rate,
+        warmup_ratio=args.warmup_ratio,
+        epochs=args.epochs,
+        seed=args.seed,
+        time_budget_s=args.time_budget,
+        checkpoint_every=args.checkpoint_every,
+        threads=args.threads,
+        save_fp16=not args.fp32,
+    )
+    model_dir = train_reader(config)
+    print(f"model saved to {model_dir}")
+    return 0
+
+
+def _add_settings(p) -> None:
+    """Flags shared by the commands that build a pipeline; each overrides its QA_* variable."""
+    g = p.add_argument_group("settings (each also a QA_* environment variable)")
+    g.add_argument("--corpus", nargs="+", default=None, help="files or folders of .txt/.md/.html documents")
+    g.add_argument("--index-dir", default=None, help="where the index is kept")
+    g.add_argument("--reader", default=None, help="reader model: local folder or hub id (default: shipped reader)")
+    g.add_argument("--top-k", type=int, default=None, help="passages read per question")
+    g.add_argument("--threshold", type=float, default=None, help="answer threshold on the reader's confidence")
+    g.add_argument("--retrieval", choices=("hybrid", "dense", "bm25"), default=None)
+    g.add_argument("--index-type", choices=("flat", "hnsw"), default=None)
+    g.add_argument("--threads", type=int, default=None, help="torch threads")
+
+
+def settings_from_args(args):
+    from qa.config import Settings
+
+    return Settings.from_env(
+        corpus=tuple(args.corpus) if args.corpus else None,
+        index_dir=args.index_dir,
+        reader=args.reader,
+        top_k=args.top_k,
+        answer_threshold=args.threshold,
+        retrieval=args.retrieval,
+        index_type=args.index_type,
+        threads=args.threads,
+    )
+
+
+def _pipeline(args):
+    from qa.pipeline import Pipeline
+
+    return Pipeline(settings_from_args(args))
+
+
+def format_answer(answer) -> str:
+    """The human-readable reply: answer, confidence, the quote with the answer marked, the citation."""
+    lines = []
+    if answer.rewritten_question:
+        lines.append(f"(understood as: {answer.rewritten_question})")
+    if answer.text is None:
+        lines.append(f"The corpus doesn't say. (best guess below the threshold, confidence {answer.score:.2f})")
+        for p in answer.passages[:3]:
+            section = f" · {p.chunk.section}" if p.chunk.section else ""
+            lines.append(f"  closest: ¶{p.chunk.paragraph}{section}: {_clip(p.chunk.text, 160)}")
+        return "\n".join(lines)
+    c = answer.citation
+    marked = (c.quote[: c.start - c.quote_start] + "[[" + answer.text + "]]" + c.quote[c.end - c.quote_start :])
+    lines.append(f"Answer: {answer.text}   (confidence {answer.score:.2f})")
+    lines.append(f"Quote:  \u201c{' '.join(marked.split())}\u201d")
+    lines.append(f"Source: {c.document}, {c.label}, characters {c.start}-{c.end}")
+    for alt in answer.alternatives:
+        lines.append(f"  or: {alt.text}   ({alt.score:.2f}, {alt.citation.label})")
+    return "\n".join(lines)
+
+
+def _clip(text: str, n: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= n else text[: n - 1] + "\u2026"
+
+
+def _add_ask(sub) -> None:
+    p = sub.add_parser("ask", help="answer a question (or, with --jsonl, one question per stdin line)")
+    p.add_argument("question", nargs="?", help="the question; '-' or none with --jsonl reads stdin")
+    out = p.add_mutually_exclusive_group()
+    out.add_argument("--json", action="store_true", help="print Answer.to_dict() as JSON")
+    out.add_argument("--jsonl", action="store_true", help="read questions from stdin, print one JSON per line")
+    _add_settings(p)
+
+
+def _read_stdin_lines():
+    data = sys.stdin.buffer.read()
+    # Invalid UTF-8 becomes U+FFFD rather than an exception: the question is still asked.
+    return data.decode("utf-8", errors="replace").splitlines()
+
+
+def _run_ask(args) -> int:
+    from qa.errors import QuestionError
+
+    pipeline = _pipeline(args)
+    if args.jsonl:
+        if args.question not in (None, "-"):
+            raise UsageError("--jsonl reads questions from stdin; give no question")
+        failures = 0
+        for line in _read_stdin_lines():
+            if not line.strip():
+                continue
+            try:
+                row = pipeline.ask(line).to_dict()
+            except QuestionError as exc:
+                failures += 1
+                row = {"question": line, "error": str(exc)}
+            print(json.dumps(row, ensure_ascii=False), flush=True)
+        return 1 if failures else 0
+    question = args.question
+    if question in (None, "-"):
+        if sys.stdin.isatty() or question is None:
+            raise UsageError("give a question, e.g. qa ask \"Who leads ISIS-K?\"")
+        question = "\n".join(_read_stdin_lines())
+    answer = pipeline.ask(question)
+    print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2) if args.json else format_answer(answer))
+    return 0
+
+
+def _add_index(sub) -> None:
+    p = sub.add_parser("index", help="build the index if needed (or --rebuild it) and describe it")
+    p.add_argument("--rebuild", action="store_true", help="discard the saved index and build it again")
+    _add_settings(p)
+
+
+def _run_index(args) -> int:
+    import shutil
+    import time
+    from pathlib import Path
+
+    pipeline = _pipeline(args)
+    directory = Path(pipeline.settings.index_dir)
+    if args.rebuild and directory.exists():
+        for name in ("manifest.json", "vectors.faiss", "chunks.jsonl"):
+            (directory / name).unlink(missing_ok=True)
+        if not any(directory.iterdir()):
+            shutil.rmtree(directory)
+    started = time.perf_counter()
+    index = pipeline.search_index()
+    seconds = time.perf_counter() - started
+    verb = "built" if pipeline.index_was_built else "loaded"
+    print(f"index {verb} in {seconds:.1f}s: {len(pipeline.documents)} document(s), {len(index.chunks)} chunks "
+          f"in {directory}")
+    return 0
+
+
+def _add_eval_reader(sub) -> None:
+    p = sub.add_parser("eval-reader", help="EM/F1/no-answer accuracy of a reader on QA data with gold contexts")
+    p.add_argument("data", help="JSONL in the qa-data format (or a SQuAD .json file)")
+    p.add_argument("--reader", default=None, help="reader to measure (default: the shipped reader)")
+    p.add_argument("--limit", type=int, default=None, help="only the first N examples")
+    p.add_argument("--threshold", type=float, default=None, help="answer threshold (default: the reader's card)")
+    p.add_argument("--calibrate", action="store_true",
+                   help="fit confidence calibration and threshold on this data and write them into the reader's card")
+
+
+def _run_eval_reader(args) -> int:
+    from qa.reader.data import load_examples
+    from qa.reader.evaluation import calibrate, calibration_error, predict, score_predictions, write_card
+    from qa.reader.reader import ExtractiveReader
+
+    examples = load_examples(args.data)[: args.limit]
+    reader = ExtractiveReader(args.reader)
+    predictions = predict(reader, examples, progress=True)
+    card = calibrate(predictions) if args.calibrate else reader.card
+    metrics = score_predictions(predictions, card, args.threshold)
+    metrics["ece"] = round(calibration_error(predictions, card), 4)
+    print(json.dumps(metrics, indent=2))
+    if args.calibrate:
+        path = write_card(reader.source, card, {"dev": metrics, "data": str(args.data)})
+        print(f"calibration written to {path}: scale {card.scale}, bias {card.bias}, "
+              f"threshold {card.answer_threshold}")
+    return 0
+
+
+class UsageError(Exception):
+    """A mistake in how the command was called."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="qa", description="Extractive, cited question answering over documents.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    _add_ask(sub)
+    _add_index(sub)
+    _add_eval_reader(sub)
+    _add_train_reader(sub)
+    return parser
+
+
+COMMANDS = {"ask": _run_ask, "index": _run_index, "eval-reader": _run_eval_reader, "train-reader": _run_train_reader}
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``qa`` command; returns the exit code."""
+    from qa.errors import QAError
+
+    args = build_parser().parse_args(argv)
+    try:
+        return COMMANDS[args.command](args)
+    except (QAError, UsageError, ValueError, OSError) as exc:
+        print(f"qa: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("qa: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

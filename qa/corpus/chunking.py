@@ -1,0 +1,135 @@
+"""From a document's blocks to paragraph chunks that know where they sit.
+
+A chunk is one paragraph (an over-long one is split at sentence ends). It carries
+its section heading, which is embedded with it but never indexed alone, and exact
+character offsets: ``document.text[chunk.start:chunk.end] == chunk.text``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from qa.corpus.documents import BIO, BYLINE, CREDIT, HEADING, TITLE, Document
+
+# End matter belongs to the article as a whole, not to its last section.
+_SECTIONLESS = (BYLINE, BIO, CREDIT)
+
+_SPACE = re.compile(r"\s+")
+
+
+def normalize_space(text: str) -> str:
+    """Collapse every run of whitespace (non-breaking spaces included) into one plain space."""
+    return _SPACE.sub(" ", text).strip()
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A retrievable passage; ``paragraph`` is 1-based, counting the document's text paragraphs."""
+
+    id: str
+    doc_id: str
+    doc_title: str
+    paragraph: int
+    section: str | None
+    kind: str
+    start: int
+    end: int
+    text: str
+
+    @property
+    def search_text(self) -> str:
+        """What is embedded and matched lexically: the heading it sits under, then its own text."""
+        heading = f"{self.section}\n" if self.section else ""
+        return normalize_space(f"{heading}{self.text}")
+
+    def to_dict(self) -> dict:
+        return dict(self.__dict__)
+
+
+@lru_cache(maxsize=1)
+def _segmenter():
+    import pysbd
+
+    return pysbd.Segmenter(language="en", clean=False, char_span=True)
+
+
+def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
+    """Sentences of ``text[start:end]`` as absolute (start, end) offsets, whitespace trimmed.
+
+    Uses pysbd, which knows abbreviations such as "U.S." and "Aug."; its spans are
+    re-anchored on the text so that the offsets are exact even where it stumbles.
+    """
+    end = len(text) if end is None else end
+    piece = text[start:end]
+    spans, cursor = [], 0
+    for sentence in _segmenter().segment(piece):
+        s = piece.find(sentence.sent.strip(), cursor) if sentence.sent.strip() else -1
+        if s < 0:
+            continue
+        e = s + len(sentence.sent.strip())
+        spans.append((start + s, start + e))
+        cursor = e
+    if not spans:
+        return [(start, end)]
+    # Keep the whole range covered: stretch each sentence to the next one's start (then trim space).
+    covered = []
+    for i, (s, e) in enumerate(spans):
+        s = start if i == 0 else s
+        e = spans[i + 1][0] if i + 1 < len(spans) else end
+        while e > s and text[e - 1].isspace():
+            e -= 1
+        covered.append((s, e))
+    return covered
+
+
+def _split_long(text: str, start: int, end: int, max_chars: int) -> list[tuple[int, int]]:
+    if end - start <= max_chars:
+        return [(start, end)]
+    pieces, piece_start, piece_end = [], None, None
+    for s, e in sentence_spans(text, start, end):
+        if piece_start is not None and e - piece_start > max_chars:
+            pieces.append((piece_start, piece_end))
+            piece_start = None
+        if piece_start is None:
+            piece_start = s
+        piece_end = e
+    pieces.append((piece_start, piece_end))
+    return pieces
+
+
+def chunk_document(document: Document, *, max_chars: int = 1200) -> list[Chunk]:
+    """Chunks of one document, in reading order, headings attached and never chunks themselves."""
+    chunks: list[Chunk] = []
+    section: str | None = None
+    paragraph = 0
+    for block in document.blocks:
+        if block.kind == TITLE:
+            continue
+        if block.kind == HEADING:
+            section = normalize_space(document.text[block.start : block.end])
+            continue
+        paragraph += 1
+        parts = _split_long(document.text, block.start, block.end, max_chars)
+        for part, (s, e) in enumerate(parts, 1):
+            suffix = f".{part}" if len(parts) > 1 else ""
+            chunks.append(
+                Chunk(
+                    id=f"{document.id}#p{paragraph}{suffix}",
+                    doc_id=document.id,
+                    doc_title=document.title,
+                    paragraph=paragraph,
+                    section=None if block.kind in _SECTIONLESS else section,
+                    kind=block.kind,
+                    start=s,
+                    end=e,
+                    text=document.text[s:e],
+                )
+            )
+    return chunks
+
+
+def chunk_corpus(documents: list[Document], *, max_chars: int = 1200) -> list[Chunk]:
+    """Chunks of every document, in corpus order."""
+    return [chunk for document in documents for chunk in chunk_document(document, max_chars=max_chars)]

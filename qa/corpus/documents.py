@@ -1,0 +1,316 @@
+"""Documents and their block structure, read from .txt, .md and .html files.
+
+A :class:`Document` keeps its text exactly as read (``.txt``/``.md``) or as
+extracted (``.html``); every offset in the product points into ``Document.text``.
+Reading also finds the blocks a reader sees (title, headings, paragraphs,
+captions, video blocks, byline, bio), so that chunking can respect them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from html.parser import HTMLParser
+from pathlib import Path
+
+from qa.errors import CorpusError
+
+SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm")
+
+#: Block kinds. Headings and the title are structure, never indexed as chunks of their own.
+HEADING, TITLE = "heading", "title"
+BODY, CAPTION, VIDEO, BYLINE, BIO, CREDIT = "body", "caption", "video", "byline", "bio", "credit"
+
+
+@dataclass(frozen=True)
+class Block:
+    """A paragraph-level piece of a document: ``document.text[start:end]``."""
+
+    start: int
+    end: int
+    kind: str
+
+
+@dataclass(frozen=True)
+class Document:
+    """One source document; ``text`` is what every citation's offsets refer to."""
+
+    id: str
+    title: str
+    text: str
+    source: str
+    blocks: tuple[Block, ...]
+
+    @property
+    def fingerprint(self) -> str:
+        return hashlib.sha256(f"{self.id}\0{self.title}\0{self.text}".encode("utf-8")).hexdigest()
+
+
+def load_corpus(paths) -> list[Document]:
+    """Load every supported file under the given files or folders (folders sorted by name).
+
+    Raises :class:`CorpusError` when a path is missing, a file cannot be read, or
+    nothing is found at all.
+    """
+    if isinstance(paths, (str, Path)):
+        paths = [paths]
+    files: list[Path] = []
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            files.extend(sorted(p for p in path.iterdir() if p.is_file() and p.suffix.lower() in SUPPORTED_SUFFIXES))
+        elif path.is_file():
+            files.append(path)
+        else:
+            raise CorpusError(f"corpus path not found: {path}")
+    if not files:
+        raise CorpusError(f"no .txt, .md or .html documents found in {', '.join(map(str, paths))}")
+    documents = [load_document(f) for f in files]
+    ids = [d.id for d in documents]
+    if len(set(ids)) != len(ids):
+        raise CorpusError(f"two documents share a name: {sorted(i for i in ids if ids.count(i) > 1)[0]}")
+    return documents
+
+
+def load_document(path: str | Path, *, doc_id: str | None = None) -> Document:
+    """Read one file; its format is chosen by suffix."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix not in SUPPORTED_SUFFIXES:
+        raise CorpusError(f"{path.name}: unsupported file type {suffix or '(none)'}; use .txt, .md or .html")
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise CorpusError(f"cannot read {path}: {exc.strerror or exc}") from exc
+    try:
+        content = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise CorpusError(f"{path.name} is not UTF-8 text (byte {exc.start})") from exc
+    return parse_document(content, name=path.name, source=str(path), doc_id=doc_id)
+
+
+def parse_document(content: str, *, name: str, source: str | None = None, doc_id: str | None = None) -> Document:
+    """Build a document from text already in memory; ``name``'s suffix picks the format."""
+    suffix = Path(name).suffix.lower()
+    doc_id = doc_id or Path(name).stem
+    if suffix in (".html", ".htm"):
+        text, title, blocks = _parse_html(content)
+    elif suffix in (".md", ".markdown"):
+        text = content
+        title, blocks = _parse_markdown(text)
+    else:
+        text = content
+        title, blocks = _parse_plain_text(text)
+    if not any(b.kind not in (HEADING, TITLE) for b in blocks):
+        raise CorpusError(f"{name} holds no text to answer from")
+    return Document(id=doc_id, title=title or doc_id, text=text, source=source or name, blocks=tuple(blocks))
+
+
+# --- plain text -------------------------------------------------------------
+
+_BLOCK_SPLIT = re.compile(r"\n[ \t\u00a0]*\n")
+_PHOTO_CREDIT = re.compile(r"\((?:[^()]*/[^()]*|AP|AFP|Reuters|Getty Images|CBC|The Associated Press)\)\s*$")
+_DURATION = re.compile(r"\bDuration \d+:\d\d\b")
+_MERGED = (VIDEO, BYLINE)
+_TERMINAL = ('.', '!', '"', '\u201d', "'", ':', ';', ',')
+
+
+def split_blocks(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
+    """Blank-line separated blocks of ``text[start:end]`` as stripped (start, end) offsets."""
+    end = len(text) if end is None else end
+    spans, cursor = [], start
+    for match in _BLOCK_SPLIT.finditer(text, start, end):
+        spans.append((cursor, match.start()))
+        cursor = match.end()
+    spans.append((cursor, end))
+    out = []
+    for s, e in spans:
+        while s < e and text[s].isspace():
+            s += 1
+        while e > s and text[e - 1].isspace():
+            e -= 1
+        if s < e:
+            out.append((s, e))
+    return out
+
+
+def _words(s: str) -> int:
+    return len(s.split())
+
+
+def _looks_like_heading(s: str) -> bool:
+    if "\n" in s:
+        return False
+    if s.endswith("?"):
+        return _words(s) <= 15
+    return _words(s) <= 8 and not s.endswith(_TERMINAL) and s[:1].isupper()
+
+
+def _parse_plain_text(text: str) -> tuple[str, list[Block]]:
+    spans = split_blocks(text)
+    pieces = [text[s:e] for s, e in spans]
+    kinds = [BODY] * len(spans)
+
+    # The title: the first headline-shaped block (a short kicker such as "World·CBC Explains" may precede it).
+    title, title_index = "", -1
+    for i, piece in enumerate(pieces[:3]):
+        if "\n" not in piece and 4 <= _words(piece) <= 25 and not piece.endswith("."):
+            title, title_index = piece, i
+            break
+    for i in range(title_index + 1):
+        kinds[i] = TITLE
+
+    # Byline and bio: a short name block whose name opens a later "<name> is ..." block.
+    for i, piece in enumerate(pieces):
+        if kinds[i] == BODY and _words(piece) <= 4 and "\n" not in piece:
+            for j in range(i + 1, min(i + 4, len(pieces))):
+                if pieces[j].startswith(piece + " ") and _words(pieces[j]) > 6:
+                    for k in range(i, j):
+                        kinds[k] = BYLINE
+                    kinds[j] = BIO
+                    break
+
+    i = 0
+    while i < len(pieces):
+        piece = pieces[i]
+        if kinds[i] != BODY:
+            i += 1
+            continue
+        if piece.upper().startswith("WATCH |") or piece.upper().startswith("WATCH:"):
+            # A video block runs until its "Duration m:ss" line; its title is not a section heading.
+            j = i
+            while j < len(pieces) and j < i + 4:
+                kinds[j] = VIDEO
+                if _DURATION.search(pieces[j]):
+                    break
+                j += 1
+            i = j + 1
+            continue
+        if piece.startswith("With files from"):
+            kinds[i] = CREDIT
+        elif _PHOTO_CREDIT.search(piece) and _words(piece) >= 8:
+            kinds[i] = CAPTION
+        elif _looks_like_heading(piece) and i + 1 < len(pieces):
+            kinds[i] = HEADING
+        i += 1
+    blocks: list[Block] = []
+    for (s, e), kind in zip(spans, kinds):
+        if blocks and kind in _MERGED and blocks[-1].kind == kind:
+            # A video's title, duration and blurb, or a name and role, read as one paragraph.
+            blocks[-1] = Block(blocks[-1].start, e, kind)
+        else:
+            blocks.append(Block(s, e, kind))
+    return title, blocks
+
+
+# --- markdown ---------------------------------------------------------------
+
+_MD_HEADING = re.compile(r"^(#{1,6})[ \t]+(.+?)[ \t#]*$")
+
+
+def _parse_markdown(text: str) -> tuple[str, list[Block]]:
+    title, blocks = "", []
+    for s, e in split_blocks(text):
+        piece = text[s:e]
+        first_line_end = piece.find("\n")
+        first = piece if first_line_end < 0 else piece[:first_line_end]
+        heading = _MD_HEADING.match(first)
+        if heading:
+            content_start = s + heading.start(2)
+            content_end = s + heading.end(2)
+            if len(heading.group(1)) == 1 and not title:
+                title = heading.group(2)
+                blocks.append(Block(content_start, content_end, TITLE))
+            else:
+                blocks.append(Block(content_start, content_end, HEADING))
+            if first_line_end >= 0:  # text right under a heading line, with no blank line between
+                for rs, re_ in split_blocks(text, s + first_line_end + 1, e):
+                    blocks.append(Block(rs, re_, BODY))
+            continue
+        kind = CAPTION if piece.startswith("![") or _PHOTO_CREDIT.search(piece) else BODY
+        blocks.append(Block(s, e, kind))
+    return title, blocks
+
+
+# --- HTML -------------------------------------------------------------------
+
+_HTML_BLOCKS = {"p": BODY, "li": BODY, "blockquote": BODY, "pre": BODY, "td": BODY, "dd": BODY,
+                "figcaption": CAPTION, "h1": HEADING, "h2": HEADING, "h3": HEADING,
+                "h4": HEADING, "h5": HEADING, "h6": HEADING}
+_HTML_SKIP = {"script", "style", "noscript", "template", "head", "svg", "nav", "footer"}
+
+
+class _HTMLText(HTMLParser):
+    """Collects block-level text; HTML entities are decoded, markup and scripts dropped."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.items: list[tuple[str, str]] = []  # (kind, text)
+        self.title = ""
+        self._skip = 0
+        self._in_title = False
+        self._kind: list[str] = []
+        self._buffer: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        if tag in _HTML_SKIP:
+            self._skip += 1
+        elif tag == "title":
+            self._in_title = True
+        elif tag in _HTML_BLOCKS:
+            self._flush()
+            self._kind.append(_HTML_BLOCKS[tag] if tag != "h1" else TITLE)
+        elif tag == "br":
+            self._buffer.append("\n")
+
+    def handle_endtag(self, tag):
+        if tag in _HTML_SKIP:
+            self._skip = max(0, self._skip - 1)
+        elif tag == "title":
+            self._in_title = False
+        elif tag in _HTML_BLOCKS:
+            self._flush()
+            if self._kind:
+                self._kind.pop()
+
+    def handle_data(self, data):
+        if self._skip:
+            return
+        if self._in_title:
+            self.title += data
+        else:
+            self._buffer.append(data)
+
+    def _flush(self) -> None:
+        text = re.sub(r"[ \t\r\f\v]+", " ", "".join(self._buffer))
+        text = re.sub(r" *\n *", "\n", text).strip()
+        self._buffer = []
+        if text:
+            self.items.append((self._kind[-1] if self._kind else BODY, text))
+
+    def close(self):
+        super().close()
+        self._flush()
+
+
+def _parse_html(content: str) -> tuple[str, str, list[Block]]:
+    parser = _HTMLText()
+    parser.feed(content)
+    parser.close()
+    parts, blocks, cursor = [], [], 0
+    title = parser.title.strip()
+    for kind, piece in parser.items:
+        if kind == TITLE:
+            if title and piece != title:
+                kind = HEADING
+            title = title or piece
+        # Block text may hold single newlines (<br>) but never a blank line, which would split it.
+        piece = re.sub(r"\n\s*\n", "\n", piece)
+        if parts:
+            parts.append("\n\n")
+            cursor += 2
+        parts.append(piece)
+        blocks.append(Block(cursor, cursor + len(piece), kind))
+        cursor += len(piece)
+    return "".join(parts), title, blocks

@@ -1,0 +1,21 @@
+"""The library's own exceptions; the CLI and the UI turn them into one clear line."""
+
+
+class QAError(Exception):
+    """Base class of every error this library raises on purpose."""
+
+
+class CorpusError(QAError):
+    """A corpus path is missing, unreadable, of an unsupported type, or empty."""
+
+
+class IndexCorruptError(QAError):
+    """An index on disk is partial, damaged, or was built with other settings."""
+
+
+class ReaderError(QAError):
+    """The reader model cannot be loaded or run."""
+
+
+class QuestionError(QAError, ValueError):
+    """The question cannot be asked: empty, too long, or not text."""

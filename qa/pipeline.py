@@ -1,0 +1,229 @@
+"""The pipeline: corpus -> chunks -> index -> retrieve -> read -> answer.
+
+``Pipeline.ask`` composes the stages in one readable method. Everything heavy
+(corpus, index, models) is loaded on first use and then shared, thread-safely,
+by every caller of the same pipeline.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+from collections.abc import Sequence
+
+from qa.config import Settings
+from qa.corpus.chunking import Chunk, chunk_corpus, normalize_space, sentence_spans
+from qa.corpus.documents import Document, load_corpus
+from qa.errors import QuestionError
+from qa.followup import Turn, rewrite_followup
+from qa.reader.decoding import DecodedSpans, confidence, suppress_overlaps
+from qa.reader.reader import ExtractiveReader
+from qa.retriever.embedding import Embedder
+from qa.retriever.index import FORMAT_VERSION, load_or_build_index
+from qa.retriever.retriever import Retriever, SearchIndex
+from qa.types import Answer, Citation, Passage
+
+#: Alternatives whose confidence is below this are noise, not alternatives.
+_ALTERNATIVE_FLOOR = 0.01
+
+
+def clean_question(question, max_chars: int) -> str:
+    """Validate and tidy a question: text, not empty, not over ``max_chars``, no control characters."""
+    if not isinstance(question, str):
+        raise QuestionError("the question must be text")
+    cleaned = "".join(ch if ch.isprintable() or ch in "\t\n" else " " for ch in question)
+    cleaned = normalize_space(cleaned)
+    if not cleaned:
+        raise QuestionError("the question is empty")
+    if len(cleaned) > max_chars:
+        raise QuestionError(f"the question is too long ({len(cleaned)} characters; the limit is {max_chars})")
+    return cleaned
+
+
+class Pipeline:
+    """Question answering over one corpus. ``Pipeline()`` uses the settings from the environment.
+
+    >>> pipeline = Pipeline(top_k=3)                     # doctest: +SKIP
+    >>> pipeline.ask("How many fighters does ISIS-K have?").text   # doctest: +SKIP
+    '2,000'
+    """
+
+    def __init__(self, settings: Settings | None = None, **overrides) -> None:
+        base = settings if settings is not None else Settings.from_env()
+        self.settings = base.replace(**overrides) if overrides else base.validated()
+        s = self.settings
+        self.embedder = Embedder(s.embedding_model)
+        self.retriever = Retriever(self.embedder, mode=s.retrieval, candidates=s.candidates, rrf_k=s.rrf_k)
+        self.reader = ExtractiveReader(s.reader, max_seq_length=s.max_seq_length, doc_stride=s.doc_stride,
+                                       max_answer_tokens=s.max_answer_tokens)
+        self._index: SearchIndex | None = None
+        self._documents: list[Document] | None = None
+        self._lock = threading.Lock()
+        self.index_was_built = False
+
+    # --- stages -------------------------------------------------------------
+
+    @property
+    def documents(self) -> list[Document]:
+        self.search_index()
+        return list(self._documents or [])
+
+    def search_index(self, *, log=None) -> SearchIndex:
+        """The corpus's index, loaded from ``index_dir`` or built (and saved) on first use."""
+        with self._lock:
+            if self._index is None:
+                if self.settings.threads:
+                    import torch
+
+                    torch.set_num_threads(self.settings.threads)
+                documents = load_corpus(self.settings.corpus)
+                chunks = chunk_corpus(documents, max_chars=self.settings.chunk_max_chars)
+                dense, built = load_or_build_index(
+                    self.settings.index_dir, self._fingerprint(documents), chunks, self.embedder.embed,
+                    index_type=self.settings.index_type, log=log,
+                    describe={"embedding_model": self.embedder.model_path, "documents": [d.source for d in documents],
+                              "chunk_max_chars": self.settings.chunk_max_chars,
+                              "index_type": self.settings.index_type},
+                )
+                self._documents, self._index, self.index_was_built = documents, SearchIndex.over(dense), built
+            return self._index
+
+    def _fingerprint(self, documents: Sequence[Document]) -> str:
+        recipe = {
+            "format": FORMAT_VERSION,
+            "documents": [d.fingerprint for d in documents],
+            "embedding": self.embedder.fingerprint,
+            "chunk_max_chars": self.settings.chunk_max_chars,
+            "index_type": self.settings.index_type,
+        }
+        return hashlib.sha256(json.dumps(recipe, sort_keys=True).encode()).hexdigest()
+
+    def with_documents(self, documents: Sequence[Document], base: SearchIndex | None = None) -> SearchIndex:
+        """An index of this corpus plus ``documents`` (e.g. a user's uploads), built incrementally:
+        only the new chunks are embedded, and the saved index is left untouched."""
+        base = base if base is not None else self.search_index()
+        known = {c.doc_id for c in base.chunks}
+        clash = [d.id for d in documents if d.id in known]
+        if clash:
+            raise ValueError(f"a document named {clash[0]!r} is already in the corpus")
+        chunks = chunk_corpus(list(documents), max_chars=self.settings.chunk_max_chars)
+        vectors = self.embedder.embed([c.search_text for c in chunks])
+        return base.extended(chunks, vectors)
+
+    def warm_up(self) -> None:
+        """Load the index and both models now, so the first question is as fast as the rest."""
+        self.search_index()
+        self.embedder.embed(["warm up"])
+        self.reader.warm_up()
+
+    @property
+    def answer_threshold(self) -> float:
+        if self.settings.answer_threshold is not None:
+            return self.settings.answer_threshold
+        return self.reader.card.answer_threshold
+
+    # --- the public method ----------------------------------------------------
+
+    def ask(self, question: str, *, top_k: int | None = None, history: Sequence[Turn] | None = None,
+            threshold: float | None = None, index: SearchIndex | None = None,
+            retrieval: str | None = None) -> Answer:
+        """Answer ``question`` from the corpus, quoting a span verbatim and citing where it is.
+
+        ``history`` holds earlier (question, answer text) turns, oldest first, for
+        follow-ups; ``index`` replaces the corpus index (see :meth:`with_documents`);
+        ``top_k``, ``threshold`` and ``retrieval`` override the settings for this call.
+        """
+        asked = clean_question(question, self.settings.max_question_chars)
+        standalone = rewrite_followup(asked, history)
+        top_k = self.settings.top_k if top_k is None else top_k
+        if top_k < 1:
+            raise ValueError("top_k must be at least 1")
+        index = self.search_index() if index is None else index
+        passages = self.retriever.retrieve(standalone, index, top_k, mode=retrieval)
+        decoded = self.reader.read(standalone, [p.chunk.text for p in passages])
+        answer = self._answer(asked, passages, decoded, self.answer_threshold if threshold is None else threshold)
+        if standalone != asked:
+            answer = Answer(**{**answer.__dict__, "rewritten_question": standalone})
+        return answer
+
+    def read(self, question: str, context: str, *, title: str | None = None,
+             threshold: float | None = None) -> Answer:
+        """The reader alone on one given text (no retrieval); offsets are into ``context``."""
+        asked = clean_question(question, self.settings.max_question_chars)
+        if not isinstance(context, str) or not context.strip():
+            raise ValueError("the context is empty")
+        chunk = Chunk(id="context#p1", doc_id="context", doc_title=title or "context", paragraph=1, section=None,
+                      kind="body", start=0, end=len(context), text=context)
+        passages = [Passage(chunk=chunk, rank=1, score=1.0)]
+        decoded = self.reader.read(asked, [context])
+        return self._answer(asked, passages, decoded, self.answer_threshold if threshold is None else threshold)
+
+    # --- from spans to an answer ------------------------------------------------
+
+    def _answer(self, question: str, passages: list[Passage], decoded: list[DecodedSpans],
+                threshold: float) -> Answer:
+        card = self.reader.card
+        scored = []
+        for passage, spans in zip(passages, decoded):
+            for cand in spans.candidates:
+                scored.append((confidence(cand.margin, card.scale, card.bias), passage, cand))
+        scored.sort(key=lambda item: (-item[0], item[1].rank, item[2].start))
+        keep = suppress_overlaps([(p.chunk.id, c.start, c.end) for _, p, c in scored])
+        # The best candidate is kept even when weak (it tells how close an answer came); the rest only
+        # when they are real alternatives.
+        candidates = [
+            _candidate_answer(question, score, passage, cand.start, cand.end, passages=[])
+            for n, (score, passage, cand) in enumerate(scored[i] for i in keep[: self.settings.alternatives + 1])
+            if n == 0 or score >= _ALTERNATIVE_FLOOR
+        ]
+        best_null = min((d.null_logit for d in decoded), default=None)
+        if candidates and candidates[0].score >= threshold:
+            best = candidates[0]
+            return Answer(question=question, text=best.text, score=best.score, citation=best.citation,
+                          alternatives=candidates[1:], passages=passages, no_answer_score=best_null)
+        best_score = candidates[0].score if candidates else 0.0
+        return Answer(question=question, text=None, score=best_score, citation=None,
+                      alternatives=candidates, passages=passages, no_answer_score=best_null)
+
+
+def _candidate_answer(question: str, score: float, passage: Passage, start: int, end: int,
+                      passages: list[Passage]) -> Answer:
+    """An answer for the span ``chunk.text[start:end]``, cited with document offsets and its sentence(s)."""
+    chunk = passage.chunk
+    sentences = sentence_spans(chunk.text)
+    quote_start = min((s for s, e in sentences if e > start), default=0)
+    quote_end = max((e for s, e in sentences if s < end), default=len(chunk.text))
+    quote_start, quote_end = min(quote_start, start), max(quote_end, end)
+    citation = Citation(
+        document=chunk.doc_title, doc_id=chunk.doc_id, chunk_id=chunk.id, paragraph=chunk.paragraph,
+        section=chunk.section, kind=chunk.kind, start=chunk.start + start, end=chunk.start + end,
+        quote=chunk.text[quote_start:quote_end], quote_start=chunk.start + quote_start,
+        quote_end=chunk.start + quote_end,
+    )
+    return Answer(question=question, text=chunk.text[start:end], score=round(score, 4), citation=citation,
+                  passages=passages)
+
+
+_default: Pipeline | None = None
+_default_lock = threading.Lock()
+
+
+def default_pipeline() -> Pipeline:
+    """The one shared pipeline behind :func:`qa.ask`, built from the environment on first use."""
+    global _default
+    with _default_lock:
+        if _default is None:
+            _default = Pipeline()
+        return _default
+
+
+def ask(question: str, *, top_k: int | None = None, history: Sequence[Turn] | None = None) -> Answer:
+    """Answer a question from the default corpus with the default pipeline (see :class:`Pipeline`)."""
+    return default_pipeline().ask(question, top_k=top_k, history=history)
+
+
+def read(question: str, context: str, *, title: str | None = None) -> Answer:
+    """Run the default reader on one given text, without retrieval; offsets are into ``context``."""
+    return default_pipeline().read(question, context, title=title)
+

@@ -1,0 +1,261 @@
+"""Fine-tune an encoder as a SQuAD 2.0-style extractive reader, on CPU, reproducibly.
+
+Used by ``train/train_reader.py`` and ``qa train-reader``. The recipe: question and
+context in sliding windows, start/end cross-entropy, unanswerable windows labelled
+at the [CLS] position (SQuAD 2.0), AdamW with linear warm-up and decay. Batches are
+grouped by length and padded dynamically, which roughly halves CPU time on
+paragraph-sized contexts. Checkpoints let an interrupted run resume where it stopped.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import random
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from qa.reader.reader import clip_question
+from qa.reader.data import QAExample, add_negatives, load_examples, split_by_context, write_examples
+
+
+@dataclass
+class TrainConfig:
+    """Everything that decides a training run; written into the model card."""
+
+    data: list[str]
+    output_dir: str
+    base_model: str | None = None  # None: the packaged all-MiniLM-L6-v2 encoder
+    max_seq_length: int = 192
+    doc_stride: int = 64
+    max_query_tokens: int = 64
+    max_examples: int | None = 10_000
+    negative_ratio: float = 0.2
+    dev_fraction: float = 0.06
+    batch_size: int = 32
+    learning_rate: float = 1.5e-4
+    warmup_ratio: float = 0.1
+    weight_decay: float = 0.01
+    epochs: float = 1.0
+    seed: int = 13
+    time_budget_s: float | None = None
+    checkpoint_every: int = 50
+    threads: int | None = None
+    save_fp16: bool = True
+    extra: dict = field(default_factory=dict)
+
+
+def _seed_everything(seed: int) -> None:
+    import numpy as np
+    import torch
+
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+
+
+def prepare_data(config: TrainConfig) -> tuple[list[QAExample], list[QAExample]]:
+    """Load every data file, split by context, subsample train, add negatives to both splits."""
+    examples: list[QAExample] = []
+    for path in config.data:
+        examples.extend(load_examples(path))
+    train, dev = split_by_context(examples, config.dev_fraction)
+    rng = random.Random(config.seed)
+    rng.shuffle(train)
+    if config.max_examples is not None:
+        train = train[: config.max_examples]
+    train = add_negatives(train, config.negative_ratio, seed=config.seed)
+    dev = add_negatives(dev, config.negative_ratio, seed=config.seed + 1)
+    return train, dev
+
+
+def tokenize_for_training(examples: list[QAExample], tokenizer, config: TrainConfig) -> list[dict]:
+    """Turn examples into windows labelled with token start/end ([CLS]=0 when unanswerable)."""
+    features = []
+    questions = [clip_question(tokenizer, ex.question.strip(), config.max_query_tokens) for ex in examples]
+    batch = 256
+    for lo in range(0, len(examples), batch):
+        chunk = examples[lo : lo + batch]
+        enc = tokenizer(
+            questions[lo : lo + batch],
+            [ex.context for ex in chunk],
+            truncation="only_second",
+            max_length=config.max_seq_length,
+            stride=config.doc_stride,
+            return_overflowing_tokens=True,
+            return_offsets_mapping=True,
+        )
+        for i, offsets in enumerate(enc["offset_mapping"]):
+            ex = chunk[enc["overflow_to_sample_mapping"][i]]
+            sequence_ids = enc.sequence_ids(i)
+            start_pos = end_pos = 0
+            if ex.is_answerable:
+                ans_start = ex.answer_starts[0]
+                ans_end = ans_start + len(ex.answers[0])
+                ctx_tokens = [t for t, s in enumerate(sequence_ids) if s == 1]
+                first, last = ctx_tokens[0], ctx_tokens[-1]
+                if offsets[first][0] <= ans_start and offsets[last][1] >= ans_end:
+                    start_pos = first
+                    while start_pos <= last and offsets[start_pos][1] <= ans_start:
+                        start_pos += 1
+                    end_pos = last
+                    while end_pos >= first and offsets[end_pos][0] >= ans_end:
+                        end_pos -= 1
+            features.append(
+                {
+                    "input_ids": enc["input_ids"][i],
+                    "token_type_ids": enc["token_type_ids"][i],
+                    "start_positions": start_pos,
+                    "end_positions": end_pos,
+                }
+            )
+    return features
+
+
+def length_grouped_batches(lengths: list[int], batch_size: int, seed: int) -> list[list[int]]:
+    """Shuffle, then sort within mega-batches by length, so each batch pads little."""
+    rng = random.Random(seed)
+    order = list(range(len(lengths)))
+    rng.shuffle(order)
+    mega = batch_size * 50
+    batches = []
+    for lo in range(0, len(order), mega):
+        group = sorted(order[lo : lo + mega], key=lambda i: lengths[i])
+        batches.extend(group[j : j + batch_size] for j in range(0, len(group), batch_size))
+    rng.shuffle(batches)
+    return batches
+
+
+def _collate(features: list[dict], pad_id: int):
+    import torch
+
+    width = max(len(f["input_ids"]) for f in features)
+    ids = torch.full((len(features), width), pad_id, dtype=torch.long)
+    types = torch.zeros((len(features), width), dtype=torch.long)
+    mask = torch.zeros((len(features), width), dtype=torch.long)
+    for row, f in enumerate(features):
+        n = len(f["input_ids"])
+        ids[row, :n] = torch.tensor(f["input_ids"])
+        types[row, :n] = torch.tensor(f["token_type_ids"])
+        mask[row, :n] = 1
+    return {
+        "input_ids": ids,
+        "token_type_ids": types,
+        "attention_mask": mask,
+        "start_positions": torch.tensor([f["start_positions"] for f in features]),
+        "end_positions": torch.tensor([f["end_positions"] for f in features]),
+    }
+
+
+def train_reader(config: TrainConfig, *, progress: bool = True) -> Path:
+    """Run (or resume) a training run; returns the directory holding the final model."""
+    import torch
+    from tqdm.auto import tqdm
+    from transformers import AutoModelForQuestionAnswering, AutoTokenizer, get_linear_schedule_with_warmup
+
+    from qa.config import packaged_embedding_model_path
+
+    if config.threads:
+        torch.set_num_threads(config.threads)
+    _seed_everything(config.seed)
+    out = Path(config.output_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    base = config.base_model or str(packaged_embedding_model_path())
+
+    started = time.time()
+    train, dev = prepare_data(config)
+    write_examples(dev, out / "dev.jsonl")
+    tokenizer = AutoTokenizer.from_pretrained(base)
+    features = tokenize_for_training(train, tokenizer, config)
+    batches = length_grouped_batches([len(f["input_ids"]) for f in features], config.batch_size, config.seed)
+    total_steps = max(1, math.ceil(len(batches) * config.epochs))
+    _log(out, f"train examples {len(train)} (features {len(features)}), dev examples {len(dev)}, steps {total_steps}")
+
+    model = AutoModelForQuestionAnswering.from_pretrained(base, dtype=torch.float32)
+    no_decay = ("bias", "LayerNorm.weight", "layer_norm.weight")
+    groups = [
+        {"params": [p for n, p in model.named_parameters() if not any(k in n for k in no_decay)],
+         "weight_decay": config.weight_decay},
+        {"params": [p for n, p in model.named_parameters() if any(k in n for k in no_decay)],
+         "weight_decay": 0.0},
+    ]
+    optimizer = torch.optim.AdamW(groups, lr=config.learning_rate)
+    scheduler = get_linear_schedule_with_warmup(optimizer, int(config.warmup_ratio * total_steps), total_steps)
+
+    step = 0
+    ckpt = out / "checkpoint.pt"
+    if ckpt.exists():
+        state = torch.load(ckpt, weights_only=False)
+        model.load_state_dict(state["model"])
+        optimizer.load_state_dict(state["optimizer"])
+        scheduler.load_state_dict(state["scheduler"])
+        step = state["step"]
+        torch.set_rng_state(state["torch_rng"])
+        _log(out, f"resumed from step {step}")
+
+    def save_checkpoint() -> None:
+        tmp = ckpt.with_suffix(".tmp")
+        torch.save(
+            {"model": model.state_dict(), "optimizer": optimizer.state_dict(),
+             "scheduler": scheduler.state_dict(), "step": step, "torch_rng": torch.get_rng_state()},
+            tmp,
+        )
+        os.replace(tmp, ckpt)
+
+    model.train()
+    loop_start = time.time()
+    stopped_early = False
+    bar = tqdm(total=total_steps, initial=step, disable=not progress, desc="training reader")
+    running = None
+    while step < total_steps:
+        batch = _collate([features[i] for i in batches[step % len(batches)]], tokenizer.pad_token_id)
+        loss = model(**batch).loss
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        optimizer.step()
+        scheduler.step()
+        optimizer.zero_grad()
+        step += 1
+        running = loss.item() if running is None else 0.98 * running + 0.02 * loss.item()
+        bar.update(1)
+        bar.set_postfix(loss=f"{running:.3f}")
+        if step % config.checkpoint_every == 0:
+            save_checkpoint()
+            _log(out, f"step {step}/{total_steps} loss {running:.4f} elapsed {time.time() - loop_start:.0f}s")
+        if config.time_budget_s is not None and time.time() - started > config.time_budget_s:
+            stopped_early = step < total_steps
+            break
+    bar.close()
+    save_checkpoint()
+
+    train_seconds = time.time() - loop_start
+    model.eval()
+    if config.save_fp16:
+        model = model.half()
+    model.save_pretrained(out / "model", safe_serialization=True)
+    tokenizer.save_pretrained(out / "model")
+    summary = {
+        "config": asdict(config),
+        "base_model": base,
+        "train_examples": len(train),
+        "train_features": len(features),
+        "dev_examples": len(dev),
+        "steps": step,
+        "planned_steps": total_steps,
+        "stopped_by_time_budget": stopped_early,
+        "train_seconds": round(train_seconds, 1),
+        "seconds_per_feature": round(train_seconds / max(1, step * config.batch_size), 4),
+        "finished": time.strftime("%Y-%m-%d %H:%M:%S"),
+    }
+    (out / "training.json").write_text(json.dumps(summary, indent=2))
+    _log(out, f"saved model after {step} steps in {train_seconds:.0f}s")
+    return out / "model"
+
+
+def _log(out: Path, message: str) -> None:
+    line = f"{time.strftime('%H:%M:%S')} {message}"
+    print(line, flush=True)
+    with open(out / "train.log", "a", encoding="utf-8") as log:
+        log.write(line + "\n")

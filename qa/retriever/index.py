@@ -1,0 +1,180 @@
+"""The persisted dense index: FAISS vectors plus chunk metadata, described by a manifest.
+
+Layout of an index directory::
+
+    manifest.json   what the index was built from (fingerprint) and checksums of the files
+    vectors.faiss   unit-length chunk embeddings (inner product = cosine)
+    chunks.jsonl    one chunk per line, in vector order
+
+Every file is written to a temporary name and renamed into place, the manifest
+last, so an interrupted build never passes for a finished one. A manifest whose
+checksums do not match, or files that FAISS cannot read, mean the index is
+rebuilt, with a message saying why.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from qa.corpus.chunking import Chunk
+from qa.errors import IndexCorruptError
+
+FORMAT_VERSION = 1
+MANIFEST, VECTORS, CHUNKS = "manifest.json", "vectors.faiss", "chunks.jsonl"
+
+
+def _faiss():
+    import faiss
+
+    return faiss
+
+
+def new_faiss_index(dimension: int, index_type: str):
+    """An empty inner-product index: exact ("flat") or HNSW graph ("hnsw") for large corpora."""
+    faiss = _faiss()
+    if index_type == "hnsw":
+        index = faiss.IndexHNSWFlat(dimension, 32, faiss.METRIC_INNER_PRODUCT)
+        index.hnsw.efConstruction = 80
+        index.hnsw.efSearch = 64
+        return index
+    return faiss.IndexFlatIP(dimension)
+
+
+@dataclass
+class DenseIndex:
+    """Chunks and their vectors in one FAISS index; ``search`` returns (chunk position, cosine) pairs."""
+
+    chunks: list[Chunk]
+    faiss_index: object
+    fingerprint: str
+
+    def search(self, query_vector: np.ndarray, k: int) -> list[tuple[int, float]]:
+        k = min(k, len(self.chunks))
+        if k <= 0:
+            return []
+        scores, ids = self.faiss_index.search(query_vector.reshape(1, -1).astype(np.float32), k)
+        return [(int(i), float(s)) for i, s in zip(ids[0], scores[0]) if i >= 0]
+
+    def extended(self, chunks: list[Chunk], vectors: np.ndarray) -> "DenseIndex":
+        """A new in-memory index holding this one's chunks plus more (this one is left unchanged)."""
+        faiss = _faiss()
+        copy = faiss.clone_index(self.faiss_index)
+        if len(chunks):
+            copy.add(np.ascontiguousarray(vectors, dtype=np.float32))
+        return DenseIndex(self.chunks + list(chunks), copy, f"{self.fingerprint}+{len(chunks)}")
+
+
+def build_index(chunks: list[Chunk], vectors: np.ndarray, fingerprint: str, index_type: str = "flat") -> DenseIndex:
+    index = new_faiss_index(vectors.shape[1], index_type)
+    if len(chunks):
+        index.add(np.ascontiguousarray(vectors, dtype=np.float32))
+    return DenseIndex(list(chunks), index, fingerprint)
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _atomic_write(path: Path, write) -> None:
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            write(f)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def save_index(index: DenseIndex, directory: str | Path, *, describe: dict | None = None) -> None:
+    """Persist atomically: data files first, the manifest (with their checksums) last."""
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    faiss = _faiss()
+    (directory / MANIFEST).unlink(missing_ok=True)  # from here on, a crash leaves "no index", not a stale one
+    _atomic_write(directory / VECTORS, lambda f: f.write(faiss.serialize_index(index.faiss_index).tobytes()))
+    lines = "".join(json.dumps(c.to_dict(), ensure_ascii=False) + "\n" for c in index.chunks)
+    _atomic_write(directory / CHUNKS, lambda f: f.write(lines.encode("utf-8")))
+    manifest = {
+        "format_version": FORMAT_VERSION,
+        "fingerprint": index.fingerprint,
+        "count": len(index.chunks),
+        "files": {name: _sha256(directory / name) for name in (VECTORS, CHUNKS)},
+        **(describe or {}),
+    }
+    _atomic_write(directory / MANIFEST, lambda f: f.write(json.dumps(manifest, indent=2).encode("utf-8")))
+
+
+def load_index(directory: str | Path, fingerprint: str) -> DenseIndex:
+    """Load an index built for ``fingerprint``.
+
+    Raises FileNotFoundError when there is none, and :class:`IndexCorruptError`
+    (saying why) when it is stale, partial or damaged.
+    """
+    directory = Path(directory)
+    manifest_path = directory / MANIFEST
+    if not manifest_path.exists():
+        if (directory / VECTORS).exists() or (directory / CHUNKS).exists():
+            raise IndexCorruptError("the index has no manifest (an earlier build was interrupted)")
+        raise FileNotFoundError(f"no index in {directory}")
+    try:
+        manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+        files = manifest["files"]
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise IndexCorruptError(f"the index manifest is unreadable ({exc})") from exc
+    if manifest.get("format_version") != FORMAT_VERSION:
+        raise IndexCorruptError("the index was written by another version of qa")
+    if manifest.get("fingerprint") != fingerprint:
+        raise IndexCorruptError("the corpus, the embedding model or the chunking settings changed")
+    for name in (VECTORS, CHUNKS):
+        path = directory / name
+        if not path.exists():
+            raise IndexCorruptError(f"{name} is missing")
+        if _sha256(path) != files.get(name):
+            raise IndexCorruptError(f"{name} is truncated or corrupted (checksum mismatch)")
+    try:
+        faiss_index = _faiss().deserialize_index(np.frombuffer((directory / VECTORS).read_bytes(), dtype=np.uint8))
+        chunks = [Chunk(**json.loads(line)) for line in (directory / CHUNKS).read_text(encoding="utf-8").splitlines()]
+    except Exception as exc:  # FAISS raises RuntimeError, JSON ValueError, Chunk TypeError
+        raise IndexCorruptError(f"the index files cannot be read ({exc})") from exc
+    if faiss_index.ntotal != len(chunks) or len(chunks) != manifest.get("count"):
+        raise IndexCorruptError("the index files disagree on the number of chunks")
+    return DenseIndex(chunks, faiss_index, fingerprint)
+
+
+def load_or_build_index(directory, fingerprint: str, chunks: list[Chunk], embed, *, index_type: str = "flat",
+                        describe: dict | None = None, log=None) -> tuple[DenseIndex, bool]:
+    """Reuse the index in ``directory`` if it matches ``fingerprint``; otherwise build and save it.
+
+    ``embed(texts, progress=True)`` produces the vectors. Returns the index and
+    whether it was (re)built. A directory that cannot be written to still yields a
+    working in-memory index, with a warning.
+    """
+    log = log or (lambda message: print(message, file=sys.stderr))
+    try:
+        return load_index(directory, fingerprint), False
+    except FileNotFoundError:
+        log(f"Building the index in {directory} ({len(chunks)} chunks)...")
+    except IndexCorruptError as exc:
+        log(f"Rebuilding the index in {directory}: {exc}.")
+    vectors = embed([c.search_text for c in chunks], progress=True)
+    index = build_index(chunks, vectors, fingerprint, index_type)
+    try:
+        save_index(index, directory, describe=describe)
+    except OSError as exc:
+        log(f"Warning: could not save the index to {directory} ({exc.strerror or exc}); using it from memory.")
+    return index, True

@@ -1,0 +1,87 @@
+"""What flows out of the pipeline: retrieved passages, citations and answers.
+
+Score scales, kept apart on purpose:
+- ``Passage.score``: reciprocal-rank-fusion score of retrieval (higher is better, not a probability);
+  ``Passage.similarity``: cosine similarity of question and chunk embeddings, in [-1, 1].
+- ``Answer.score``: the reader's confidence that the span answers the question, in [0, 1];
+  the answer threshold applies to this score alone.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+from qa.corpus.chunking import Chunk
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A retrieved chunk with its retrieval evidence; ``rank`` starts at 1."""
+
+    chunk: Chunk
+    rank: int
+    score: float
+    similarity: float | None = None
+    bm25: float | None = None
+
+    def to_dict(self) -> dict:
+        return {"rank": self.rank, "score": self.score, "similarity": self.similarity, "bm25": self.bm25,
+                "chunk": self.chunk.to_dict()}
+
+
+@dataclass(frozen=True)
+class Citation:
+    """Where an answer comes from: ``document text[start:end]`` is the answer, character for character."""
+
+    document: str
+    doc_id: str
+    chunk_id: str
+    paragraph: int
+    section: str | None
+    kind: str
+    start: int
+    end: int
+    quote: str
+    quote_start: int
+    quote_end: int
+
+    @property
+    def label(self) -> str:
+        """A short human label, e.g. "¶20 · How big is its membership?"."""
+        where = f"¶{self.paragraph}"
+        if self.section:
+            where += f" · {self.section}"
+        if self.kind not in ("body",):
+            where += f" ({self.kind})"
+        return where
+
+
+@dataclass(frozen=True)
+class Answer:
+    """The reply to one question. ``text is None`` means the corpus does not answer it."""
+
+    question: str
+    text: str | None
+    score: float
+    citation: Citation | None = None
+    alternatives: list["Answer"] = field(default_factory=list)
+    passages: list[Passage] = field(default_factory=list)
+    rewritten_question: str | None = None
+    no_answer_score: float | None = None
+
+    @property
+    def answered(self) -> bool:
+        return self.text is not None
+
+    def to_dict(self) -> dict:
+        """A JSON-serialisable dict (nested answers and passages included)."""
+        return {
+            "question": self.question,
+            "rewritten_question": self.rewritten_question,
+            "text": self.text,
+            "score": self.score,
+            "no_answer_score": self.no_answer_score,
+            "citation": None if self.citation is None else {**asdict(self.citation), "label": self.citation.label},
+            "alternatives": [a.to_dict() for a in self.alternatives],
+            "passages": [p.to_dict() for p in self.passages],
+        }
