@@ -275,11 +275,9 @@ class _HTMLText(HTMLParser):
                 self._kind.pop()
 
     def handle_data(self, data):
-        if self._skip:
-            return
         if self._in_title:
             self.title += data
-        else:
+        elif not self._skip:
             self._buffer.append(data)
 
     def _flush(self) -> None:
