@@ -68,6 +68,8 @@ class Settings:
     doc_stride: int = 96
     #: Ranked alternatives returned beside the best answer.
     alternatives: int = 3
+    #: Weight of the heading-plus-paragraph embedding mixed into each paragraph's own embedding.
+    heading_weight: float = 0.5
     #: Chunking: paragraphs longer than this many characters are split at sentence ends.
     chunk_max_chars: int = 1200
     #: Longest question accepted, in characters.

@@ -19,7 +19,7 @@ from qa.errors import QuestionError
 from qa.followup import Turn, rewrite_followup
 from qa.reader.decoding import DecodedSpans, confidence, suppress_overlaps
 from qa.reader.reader import ExtractiveReader
-from qa.retriever.embedding import Embedder
+from qa.retriever.embedding import Embedder, embed_chunks
 from qa.retriever.index import FORMAT_VERSION, load_or_build_index
 from qa.retriever.retriever import Retriever, SearchIndex
 from qa.types import Answer, Citation, Passage
@@ -80,10 +80,12 @@ class Pipeline:
                 documents = load_corpus(self.settings.corpus)
                 chunks = chunk_corpus(documents, max_chars=self.settings.chunk_max_chars)
                 dense, built = load_or_build_index(
-                    self.settings.index_dir, self._fingerprint(documents), chunks, self.embedder.embed,
+                    self.settings.index_dir, self._fingerprint(documents), chunks,
+                    lambda todo: self._embed_chunks(todo, progress=True),
                     index_type=self.settings.index_type, log=log,
                     describe={"embedding_model": self.embedder.model_path, "documents": [d.source for d in documents],
                               "chunk_max_chars": self.settings.chunk_max_chars,
+                              "heading_weight": self.settings.heading_weight,
                               "index_type": self.settings.index_type},
                 )
                 self._documents, self._index, self.index_was_built = documents, SearchIndex.over(dense), built
@@ -95,6 +97,7 @@ class Pipeline:
             "documents": [d.fingerprint for d in documents],
             "embedding": self.embedder.fingerprint,
             "chunk_max_chars": self.settings.chunk_max_chars,
+            "heading_weight": self.settings.heading_weight,
             "index_type": self.settings.index_type,
         }
         return hashlib.sha256(json.dumps(recipe, sort_keys=True).encode()).hexdigest()
@@ -108,8 +111,10 @@ class Pipeline:
         if clash:
             raise ValueError(f"a document named {clash[0]!r} is already in the corpus")
         chunks = chunk_corpus(list(documents), max_chars=self.settings.chunk_max_chars)
-        vectors = self.embedder.embed([c.search_text for c in chunks])
-        return base.extended(chunks, vectors)
+        return base.extended(chunks, self._embed_chunks(chunks))
+
+    def _embed_chunks(self, chunks: list[Chunk], *, progress: bool = False):
+        return embed_chunks(self.embedder, chunks, heading_weight=self.settings.heading_weight, progress=progress)
 
     def warm_up(self) -> None:
         """Load the index and both models now, so the first question is as fast as the rest."""

@@ -68,3 +68,22 @@ class Embedder:
             show_progress_bar=progress,
         )
         return np.ascontiguousarray(vectors, dtype=np.float32)
+
+
+def embed_chunks(embedder: Embedder, chunks, *, heading_weight: float = 0.5, progress: bool = False) -> np.ndarray:
+    """Chunk vectors: the paragraph's own embedding plus ``heading_weight`` times the embedding of
+    heading and paragraph together, renormalised.
+
+    Embedding the heading with the paragraph lets "How big is its membership?" find a paragraph that
+    never says "membership"; but at full weight the heading drowns what sets sibling paragraphs apart
+    (the evaluation set's dense recall@3 fell from 0.75 to 0.71), so it is mixed in at half weight.
+    """
+    from qa.corpus.chunking import normalize_space
+
+    plain = embedder.embed([normalize_space(c.text) for c in chunks], progress=progress)
+    headed_rows = [i for i, c in enumerate(chunks) if c.section]
+    if heading_weight and headed_rows:
+        headed = embedder.embed([chunks[i].search_text for i in headed_rows], progress=progress)
+        plain[headed_rows] += heading_weight * headed
+        plain /= np.linalg.norm(plain, axis=1, keepdims=True)
+    return np.ascontiguousarray(plain, dtype=np.float32)

@@ -160,7 +160,7 @@ def load_or_build_index(directory, fingerprint: str, chunks: list[Chunk], embed,
                         describe: dict | None = None, log=None) -> tuple[DenseIndex, bool]:
     """Reuse the index in ``directory`` if it matches ``fingerprint``; otherwise build and save it.
 
-    ``embed(texts, progress=True)`` produces the vectors. Returns the index and
+    ``embed(chunks)`` produces the vectors. Returns the index and
     whether it was (re)built. A directory that cannot be written to still yields a
     working in-memory index, with a warning.
     """
@@ -171,7 +171,7 @@ def load_or_build_index(directory, fingerprint: str, chunks: list[Chunk], embed,
         log(f"Building the index in {directory} ({len(chunks)} chunks)...")
     except IndexCorruptError as exc:
         log(f"Rebuilding the index in {directory}: {exc}.")
-    vectors = embed([c.search_text for c in chunks], progress=True)
+    vectors = embed(chunks)
     index = build_index(chunks, vectors, fingerprint, index_type)
     try:
         save_index(index, directory, describe=describe)

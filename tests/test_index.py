@@ -1,0 +1,123 @@
+"""The persisted index: built, reused, rebuilt on change, recovered from damage (real model, real FAISS)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import numpy as np
+import pytest
+
+from qa import Pipeline
+from qa.errors import IndexCorruptError
+from qa.retriever.index import CHUNKS, MANIFEST, VECTORS, load_index
+from tests.conftest import ARTICLE
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture()
+def corpus_dir(tmp_path):
+    directory = tmp_path / "corpus"
+    directory.mkdir()
+    shutil.copy(ARTICLE, directory / ARTICLE.name)
+    return directory
+
+
+def make(corpus_dir, index_dir, **settings):
+    return Pipeline(corpus=(str(corpus_dir),), index_dir=str(index_dir), **settings)
+
+
+def test_built_persisted_and_reloaded_without_reembedding(corpus_dir, tmp_path, monkeypatch):
+    index_dir = tmp_path / "index"
+    first = make(corpus_dir, index_dir)
+    built = first.search_index()
+    assert first.index_was_built
+    assert {p.name for p in index_dir.iterdir()} == {MANIFEST, VECTORS, CHUNKS}
+    manifest = json.loads((index_dir / MANIFEST).read_text())
+    assert manifest["count"] == len(built.chunks) and "embedding_model" in manifest
+
+    second = make(corpus_dir, index_dir)
+    monkeypatch.setattr(second.embedder, "embed", lambda *a, **k: pytest.fail("re-embedded an unchanged corpus"))
+    reloaded = second.search_index()
+    assert not second.index_was_built
+    assert [c.id for c in reloaded.chunks] == [c.id for c in built.chunks]
+    assert reloaded.dense.faiss_index.ntotal == len(built.chunks)
+
+
+def test_rebuilt_when_the_corpus_or_chunking_changes(corpus_dir, tmp_path, capsys):
+    index_dir = tmp_path / "index"
+    make(corpus_dir, index_dir).search_index()
+    (corpus_dir / "extra.txt").write_text("The lighthouse keeper lives on Skellig island with three goats.\n")
+    changed = make(corpus_dir, index_dir)
+    index = changed.search_index()
+    assert changed.index_was_built
+    assert "changed" in capsys.readouterr().err
+    assert any(c.doc_id == "extra" for c in index.chunks)
+    rechunked = make(corpus_dir, index_dir, chunk_max_chars=300)
+    rechunked.search_index()
+    assert rechunked.index_was_built
+
+
+@pytest.mark.parametrize("damage", ["truncate", "garbage", "delete", "manifest"])
+def test_recovered_after_damage(corpus_dir, tmp_path, capsys, damage):
+    index_dir = tmp_path / "index"
+    good = make(corpus_dir, index_dir).search_index()
+    target = index_dir / (MANIFEST if damage == "manifest" else VECTORS)
+    if damage == "truncate":
+        data = target.read_bytes()
+        target.write_bytes(data[: len(data) // 3])
+    elif damage == "garbage":
+        target.write_bytes(b"\x00garbage" * 100)
+    elif damage == "delete":
+        target.unlink()
+    else:
+        target.write_text("{not json")
+    with pytest.raises(IndexCorruptError):
+        load_index(index_dir, good.dense.fingerprint)
+    capsys.readouterr()
+    again = make(corpus_dir, index_dir)
+    index = again.search_index()
+    assert again.index_was_built
+    assert "Rebuilding the index" in capsys.readouterr().err
+    assert len(index.chunks) == len(good.chunks)
+    third = make(corpus_dir, index_dir)
+    third.search_index()
+    assert not third.index_was_built  # the rebuilt index is whole again
+
+
+def test_interrupted_build_is_never_taken_for_a_finished_one(corpus_dir, tmp_path):
+    index_dir = tmp_path / "index"
+    make(corpus_dir, index_dir).search_index()
+    (index_dir / MANIFEST).unlink()  # what a kill between data files and manifest leaves behind
+    with pytest.raises(IndexCorruptError, match="interrupted"):
+        load_index(index_dir, "anything")
+
+
+def test_unwritable_index_dir_still_answers_from_memory(corpus_dir, tmp_path, capsys):
+    blocker = tmp_path / "file"
+    blocker.write_text("not a directory")
+    pipeline = make(corpus_dir, blocker / "index")
+    index = pipeline.search_index()
+    assert len(index.chunks) > 30
+    assert "could not save the index" in capsys.readouterr().err
+
+
+def test_uploaded_documents_extend_the_index_without_touching_it(corpus_dir, tmp_path):
+    from qa.corpus import parse_document
+
+    index_dir = tmp_path / "index"
+    pipeline = make(corpus_dir, index_dir)
+    base = pipeline.search_index()
+    before = (index_dir / VECTORS).read_bytes()
+    doc = parse_document("The Skellig lighthouse keeper is Brigid Walsh.\n", name="lighthouse.txt")
+    extended = pipeline.with_documents([doc])
+    assert len(extended.chunks) == len(base.chunks) + 1
+    assert len(base.chunks) == base.dense.faiss_index.ntotal
+    assert (index_dir / VECTORS).read_bytes() == before
+    vector = pipeline.embedder.embed(["Who keeps the lighthouse?"])[0]
+    best, _ = extended.dense.search(vector, 1)[0]
+    assert extended.chunks[best].doc_id == "lighthouse"
+    with pytest.raises(ValueError, match="already"):
+        pipeline.with_documents([doc], base=extended)
+    assert np.isfinite(vector).all()
