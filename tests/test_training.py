@@ -1,0 +1,124 @@
+"""The reader's training script: data handling (fast) and a tiny real training run (slow)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from qa.reader.data import QAExample, add_negatives, is_dev_context, load_examples, split_by_context
+from tests.conftest import ROOT
+
+CONTEXTS = [
+    "The Skellig lighthouse was built in 1826 and is kept by Brigid Walsh, who lives there with three goats.",
+    "Oslo is the capital of Norway. The city hosts the Nobel Peace Prize ceremony every December.",
+    "The river Shannon is the longest river in Ireland, at 360 kilometres, and flows into the Atlantic.",
+    "Marie Curie won the Nobel Prize in Physics in 1903 and in Chemistry in 1911.",
+]
+ROWS = [
+    (0, "Who keeps the Skellig lighthouse?", "Brigid Walsh"),
+    (0, "When was the lighthouse built?", "1826"),
+    (1, "What is the capital of Norway?", "Oslo"),
+    (1, "When is the Nobel Peace Prize ceremony held?", "every December"),
+    (2, "How long is the Shannon?", "360 kilometres"),
+    (3, "When did Marie Curie win the chemistry prize?", "1911"),
+]
+
+
+def write_data(path):
+    with open(path, "w", encoding="utf-8") as out:
+        for i, (c, question, answer) in enumerate(ROWS):
+            context = CONTEXTS[c]
+            out.write(json.dumps({"id": f"t{i}", "source": "toy", "context": context, "question": question,
+                                  "answers": [answer], "answer_starts": [context.index(answer)]}) + "\n")
+        out.write(json.dumps({"id": "t-none", "source": "toy", "context": CONTEXTS[3],
+                              "question": "Where was Marie Curie born?", "answers": [], "answer_starts": []}) + "\n")
+    return path
+
+
+def test_loading_split_and_negatives(tmp_path):
+    examples = load_examples(write_data(tmp_path / "toy.jsonl"))
+    assert len(examples) == 7 and not examples[-1].is_answerable
+    train, dev = split_by_context(examples, 0.5)
+    assert {e.context for e in train}.isdisjoint({e.context for e in dev})
+    assert all(is_dev_context(e.context, 0.5) for e in dev)
+    with_negatives = add_negatives(examples, 1.0, seed=1)
+    negatives = [e for e in with_negatives if e.id.endswith("-neg")]
+    assert negatives
+    for neg in negatives:
+        original = next(e for e in examples if e.id == neg.id[:-4])
+        assert neg.context != original.context and not neg.answers
+        assert all(a.lower() not in neg.context.lower() for a in original.answers)
+
+
+def test_squad_json_is_read(tmp_path):
+    squad = {"version": "v2.0", "data": [{"title": "T", "paragraphs": [{"context": "Oslo is in Norway.", "qas": [
+        {"id": "a", "question": "Where is Oslo?", "answers": [{"text": "Norway", "answer_start": 11}]},
+        {"id": "b", "question": "Who?", "answers": [], "is_impossible": True}]}]}]}
+    path = tmp_path / "squad.json"
+    path.write_text(json.dumps(squad))
+    a, b = load_examples(path)
+    assert a == QAExample("a", "Where is Oslo?", "Oslo is in Norway.", ("Norway",), (11,), "v2.0:T")
+    assert not b.is_answerable
+
+
+def test_bad_data_lines_are_reported(tmp_path):
+    path = tmp_path / "bad.jsonl"
+    path.write_text('{"question": "q"}\n')
+    with pytest.raises(ValueError, match="bad.jsonl:1"):
+        load_examples(path)
+
+
+def test_labels_point_at_the_answer_tokens():
+    from transformers import AutoTokenizer
+
+    from qa.config import packaged_embedding_model_path
+    from qa.reader.training import TrainConfig, tokenize_for_training
+
+    tokenizer = AutoTokenizer.from_pretrained(str(packaged_embedding_model_path()))
+    context = CONTEXTS[0] * 3
+    example = QAExample("x", "Who keeps it?", context, ("1826",), (context.index("1826"),))
+    config = TrainConfig(data=[], output_dir="", max_seq_length=48, doc_stride=16)
+    features = tokenize_for_training([example], tokenizer, config)
+    assert len(features) > 1  # the long context was windowed
+    labelled = [f for f in features if f["start_positions"] > 0]
+    assert labelled and any(f["start_positions"] == 0 for f in features)  # windows without it point at [CLS]
+    f = labelled[0]
+    span = tokenizer.decode(f["input_ids"][f["start_positions"] : f["end_positions"] + 1])
+    assert span == "1826"
+
+
+@pytest.mark.slow
+def test_tiny_training_run_saves_a_loadable_reader_and_resumes(tmp_path):
+    data = write_data(tmp_path / "toy.jsonl")
+    out = tmp_path / "run"
+    command = [sys.executable, str(ROOT / "train" / "train_reader.py"), "--data", str(data), "--output", str(out),
+               "--max-examples", "0", "--dev-fraction", "0.2", "--batch-size", "2", "--max-seq-length", "96",
+               "--doc-stride", "32", "--checkpoint-every", "1", "--epochs", "2"]
+    first = subprocess.run(command + ["--time-budget", "0"], capture_output=True, text=True, timeout=600)
+    assert first.returncode == 0, first.stderr[-2000:]
+    summary = json.loads((out / "training.json").read_text())
+    assert summary["stopped_by_time_budget"] and summary["steps"] == 1
+    second = subprocess.run(command, capture_output=True, text=True, timeout=600)
+    assert second.returncode == 0, second.stderr[-2000:]
+    assert "resumed from step 1" in (out / "train.log").read_text()
+    summary = json.loads((out / "training.json").read_text())
+    assert summary["steps"] == summary["planned_steps"] > 1 and not summary["stopped_by_time_budget"]
+
+    from qa.pipeline import Pipeline
+
+    model_dir = out / "model"
+    assert (model_dir / "model.safetensors").exists() and (model_dir / "tokenizer.json").exists()
+    answer = Pipeline(reader=str(model_dir)).read("Who keeps the lighthouse?", CONTEXTS[0], threshold=0.0)
+    assert CONTEXTS[0][answer.citation.start : answer.citation.end] == answer.text
+
+    evaluated = subprocess.run([sys.executable, "-m", "qa", "eval-reader", str(out / "dev.jsonl"), "--reader",
+                                str(model_dir), "--calibrate"], capture_output=True, text=True, timeout=600,
+                               cwd=ROOT)
+    assert evaluated.returncode == 0, evaluated.stderr[-2000:]
+    metrics = json.loads(evaluated.stdout[: evaluated.stdout.rindex("}") + 1])
+    assert {"exact_match", "f1", "no_answer_accuracy", "ece"} <= set(metrics)
+    card = json.loads((model_dir / "qa_reader.json").read_text())
+    assert 0.0 <= card["answer_threshold"] <= 1.0 and "dev" in card["metrics"]
