@@ -214,6 +214,37 @@ def _run_eval_reader(args) -> int:
     return 0
 
 
+def _add_eval(sub) -> None:
+    p = sub.add_parser("eval", help="measure the whole pipeline on the evaluation question set")
+    p.add_argument("--questions", default=None, help="question set (default: eval/questions.jsonl)")
+    p.add_argument("--limit", type=int, default=None, help="only the first N questions (whole conversations kept)")
+    p.add_argument("--output", default=None, help="report folder (default: eval/reports)")
+    p.add_argument("--reference", default=None,
+                   help="report.json to compare with (default: the one in eval/reports, kept in git)")
+    p.add_argument("--no-read-all", action="store_true", help="skip the read-every-chunk baseline")
+    _add_settings(p)
+
+
+def _run_eval(args) -> int:
+    from pathlib import Path
+
+    from rich.console import Console
+
+    from qa.evaluation.report import print_summary, write_report
+    from qa.evaluation.run import DEFAULT_QUESTIONS, DEFAULT_REPORTS, evaluate
+
+    console = Console(stderr=False)
+    reference_path = Path(args.reference) if args.reference else DEFAULT_REPORTS / "report.json"
+    reference = json.loads(reference_path.read_text()) if reference_path.is_file() else None
+    report = evaluate(settings_from_args(args), questions_path=args.questions or DEFAULT_QUESTIONS,
+                      limit=args.limit, read_all=not args.no_read_all,
+                      progress=lambda message: console.print(f"[dim]{message}[/]"))
+    print_summary(report, reference, console)
+    path = write_report(report, Path(args.output) if args.output else DEFAULT_REPORTS, reference)
+    console.print(f"report written to {path}")
+    return 0
+
+
 class UsageError(Exception):
     """A mistake in how the command was called."""
 
@@ -223,12 +254,14 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     _add_ask(sub)
     _add_index(sub)
+    _add_eval(sub)
     _add_eval_reader(sub)
     _add_train_reader(sub)
     return parser
 
 
-COMMANDS = {"ask": _run_ask, "index": _run_index, "eval-reader": _run_eval_reader, "train-reader": _run_train_reader}
+COMMANDS = {"ask": _run_ask, "index": _run_index, "eval": _run_eval, "eval-reader": _run_eval_reader,
+            "train-reader": _run_train_reader}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,0 +1,253 @@
+"""``qa eval``: run the whole pipeline over the question set and measure every stage.
+
+One run loads the models once, then measures, side by side: retrieval (dense,
+BM25, hybrid), the reader end to end and with the gold paragraph given,
+citations, abstention, calibration and latency. The numbers land in a JSON file
+and a Markdown report with plots; the previous reference report's figures are
+compared with this run's.
+"""
+
+from __future__ import annotations
+
+import json
+import resource
+import statistics
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from qa.config import PROJECT_DIR, Settings
+from qa.metrics import (exact_match, expected_calibration_error, f1_score, mean_reciprocal_rank, recall_at_k,
+                        reliability_bins, threshold_curve)
+
+DEFAULT_QUESTIONS = PROJECT_DIR / "eval" / "questions.jsonl"
+DEFAULT_REPORTS = PROJECT_DIR / "eval" / "reports"
+RETRIEVAL_MODES = ("dense", "bm25", "hybrid")
+
+
+@dataclass(frozen=True)
+class EvalQuestion:
+    id: str
+    question: str
+    answers: tuple[str, ...]
+    paragraphs: frozenset[int]
+    type: str
+    conversation: str | None = None
+    turn: int | None = None
+    standalone: str | None = None
+
+    @property
+    def answerable(self) -> bool:
+        return bool(self.answers)
+
+
+def load_questions(path: str | Path = DEFAULT_QUESTIONS) -> list[EvalQuestion]:
+    """The evaluation set: one JSON object per line (see eval/README.md for the fields)."""
+    out = []
+    for line in Path(path).read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            row = json.loads(line)
+            out.append(EvalQuestion(row["id"], row["question"], tuple(row["answers"]), frozenset(row["paragraphs"]),
+                                    row["type"], row.get("conversation"), row.get("turn"), row.get("standalone")))
+    return out
+
+
+def select(questions: list[EvalQuestion], limit: int | None) -> list[EvalQuestion]:
+    """The first ``limit`` questions, keeping whole conversations so that follow-ups keep their history."""
+    if limit is None:
+        return questions
+    chosen, seen = [], 0
+    for q in questions:
+        if seen >= limit and not (q.conversation and q.turn and q.turn > 1 and chosen and
+                                  chosen[-1].conversation == q.conversation):
+            break
+        chosen.append(q)
+        seen += 1
+    return chosen
+
+
+@dataclass
+class Run:
+    """One pass of the pipeline over the set under one configuration."""
+
+    name: str
+    predictions: list[str | None] = field(default_factory=list)
+    scores: list[float] = field(default_factory=list)
+    best_guesses: list[str | None] = field(default_factory=list)
+    cited_paragraphs: list[int | None] = field(default_factory=list)
+    seconds: list[float] = field(default_factory=list)
+
+
+def _run_pipeline(pipeline, questions: list[EvalQuestion], name: str, **ask_options) -> Run:
+    run = Run(name)
+    history: dict[str, list] = defaultdict(list)
+    for q in questions:
+        turns = history[q.conversation] if q.conversation else []
+        started = time.perf_counter()
+        answer = pipeline.ask(q.question, history=list(turns) or None, **ask_options)
+        run.seconds.append(time.perf_counter() - started)
+        guess = answer if answer.text is not None else (answer.alternatives[0] if answer.alternatives else None)
+        run.predictions.append(answer.text)
+        run.scores.append(answer.score)
+        run.best_guesses.append(guess.text if guess else None)
+        run.cited_paragraphs.append(answer.citation.paragraph if answer.citation else None)
+        if q.conversation:
+            turns.append((q.question, answer.text))
+    return run
+
+
+def _answer_metrics(questions: list[EvalQuestion], predictions: list[str | None]) -> dict:
+    def block(items):
+        n = max(1, len(items))
+        return {"count": len(items),
+                "exact_match": round(100 * sum(exact_match(p, q.answers) for q, p in items) / n, 2),
+                "f1": round(100 * sum(f1_score(p, q.answers) for q, p in items) / n, 2)}
+
+    pairs = list(zip(questions, predictions))
+    by_type = defaultdict(list)
+    for q, p in pairs:
+        by_type[q.type].append((q, p))
+    return {"overall": block(pairs), "answerable": block([(q, p) for q, p in pairs if q.answerable]),
+            "by_type": {t: block(items) for t, items in sorted(by_type.items())}}
+
+
+def _retrieval_metrics(pipeline, questions: list[EvalQuestion], mode: str) -> dict:
+    index = pipeline.search_index()
+    ranked, relevant = [], []
+    history: dict[str, list] = defaultdict(list)
+    from qa.followup import rewrite_followup
+
+    for q in questions:
+        turns = history[q.conversation] if q.conversation else []
+        query = rewrite_followup(q.question, turns)
+        if q.conversation:
+            turns.append((q.question, None))
+        if not q.answerable:
+            continue
+        passages = pipeline.retriever.retrieve(query, index, 10, mode=mode)
+        ranked.append([p.chunk.paragraph for p in passages])
+        relevant.append(set(q.paragraphs))
+    return {"recall@1": round(recall_at_k(ranked, relevant, 1), 4), "recall@3": round(recall_at_k(ranked, relevant, 3), 4),
+            "recall@5": round(recall_at_k(ranked, relevant, 5), 4), "mrr": round(mean_reciprocal_rank(ranked, relevant), 4),
+            "recall_curve": [round(recall_at_k(ranked, relevant, k), 4) for k in range(1, 11)], "questions": len(ranked)}
+
+
+def _gold_paragraph_run(pipeline, questions: list[EvalQuestion]) -> list[str | None]:
+    """The reader alone, given the (first) evidence paragraph: separates reader errors from retrieval errors."""
+    by_paragraph = {c.paragraph: c for c in pipeline.search_index().chunks if c.doc_id == _doc_id(pipeline)}
+    out = []
+    for q in questions:
+        if not q.answerable:
+            out.append(None)
+            continue
+        chunk = by_paragraph[min(q.paragraphs)]
+        text = " ".join(by_paragraph[p].text for p in sorted(q.paragraphs) if p in by_paragraph)
+        answer = pipeline.read(q.standalone or q.question, text or chunk.text)
+        out.append(answer.text)
+    return out
+
+
+def _fresh_index_build_seconds(pipeline) -> float:
+    """Time a from-scratch build of this corpus's index (in a temporary folder; models already loaded)."""
+    import tempfile
+
+    from qa.pipeline import Pipeline
+
+    with tempfile.TemporaryDirectory() as directory:
+        fresh = Pipeline(pipeline.settings.replace(index_dir=directory))
+        fresh.embedder = pipeline.embedder
+        started = time.perf_counter()
+        fresh.search_index(log=lambda message: None)
+        return time.perf_counter() - started
+
+
+def _doc_id(pipeline) -> str:
+    return pipeline.documents[0].id
+
+
+def _abstention(questions: list[EvalQuestion], run: Run, threshold: float) -> dict:
+    abstained = [p is None for p in run.predictions]
+    unanswerable = [not q.answerable for q in questions]
+    true_abstain = sum(a and u for a, u in zip(abstained, unanswerable))
+    precision = true_abstain / max(1, sum(abstained))
+    recall = true_abstain / max(1, sum(unanswerable))
+    f1_if_answered = [f1_score(g, q.answers) if q.answerable else 0.0 for q, g in zip(questions, run.best_guesses)]
+    curve = threshold_curve(run.scores, f1_if_answered, [q.answerable for q in questions])
+    return {"threshold": threshold, "precision": round(precision, 4), "recall": round(recall, 4),
+            "unanswerable": sum(unanswerable), "abstained": sum(abstained),
+            "f1_by_threshold": [(t, round(100 * f, 2)) for t, f in curve]}
+
+
+def _calibration(questions: list[EvalQuestion], run: Run) -> dict:
+    correct = [float(q.answerable and f1_score(g, q.answers) >= 0.5) for q, g in zip(questions, run.best_guesses)]
+    return {"ece": round(expected_calibration_error(run.scores, correct), 4),
+            "bins": reliability_bins(run.scores, correct)}
+
+
+def _latency(seconds: list[float]) -> dict:
+    ordered = sorted(seconds)
+    if not ordered:
+        return {}
+    p95 = ordered[min(len(ordered) - 1, int(round(0.95 * (len(ordered) - 1))))]
+    return {"p50_ms": round(1000 * statistics.median(ordered), 1), "p95_ms": round(1000 * p95, 1),
+            "mean_ms": round(1000 * statistics.fmean(ordered), 1)}
+
+
+def evaluate(settings: Settings | None = None, *, questions_path: str | Path = DEFAULT_QUESTIONS,
+             limit: int | None = None, progress=None, read_all: bool = True) -> dict:
+    """Run every measurement and return the figures as one JSON-serialisable dict."""
+    from qa.pipeline import Pipeline
+
+    log = progress or (lambda message: None)
+    questions = select(load_questions(questions_path), limit)
+    started = time.perf_counter()
+    pipeline = Pipeline(settings)
+    index = pipeline.search_index()
+    first = pipeline.ask(questions[0].question)
+    cold_start = time.perf_counter() - started
+    del first
+    log(f"cold start {cold_start:.1f}s; {len(questions)} questions")
+    index_seconds = _fresh_index_build_seconds(pipeline)
+
+    report: dict = {
+        "created": time.strftime("%Y-%m-%d %H:%M:%S"),
+        "questions": len(questions),
+        "reader": pipeline.reader.source,
+        "threshold": pipeline.answer_threshold,
+        "top_k": pipeline.settings.top_k,
+        "chunks": len(index.chunks),
+    }
+    runs = {}
+    for mode in RETRIEVAL_MODES:
+        log(f"end to end, {mode} retrieval")
+        runs[mode] = _run_pipeline(pipeline, questions, mode, retrieval=mode)
+    if read_all:
+        log("end to end, reading every chunk")
+        runs["read_all"] = _run_pipeline(pipeline, questions, "read_all", top_k=len(index.chunks))
+    main_run = runs[pipeline.settings.retrieval]
+    log("reader with the gold paragraph")
+    gold = _gold_paragraph_run(pipeline, questions)
+
+    report["end_to_end"] = _answer_metrics(questions, main_run.predictions)
+    report["gold_paragraph"] = _answer_metrics(questions, gold)["answerable"]
+    report["retrieval"] = {mode: _retrieval_metrics(pipeline, questions, mode) for mode in RETRIEVAL_MODES}
+    report["baselines"] = {
+        name: {**_answer_metrics(questions, run.predictions)["overall"], **_latency(run.seconds)}
+        for name, run in runs.items()
+    }
+    cited = [(q, p) for q, p, text in zip(questions, main_run.cited_paragraphs, main_run.predictions)
+             if q.answerable and text is not None]
+    report["citation_accuracy"] = round(sum(p in q.paragraphs for q, p in cited) / max(1, len(cited)), 4)
+    report["abstention"] = _abstention(questions, main_run, pipeline.answer_threshold)
+    report["calibration"] = _calibration(questions, main_run)
+    report["latency"] = {**_latency(main_run.seconds), "seconds": [round(s, 4) for s in main_run.seconds],
+                         "cold_start_s": round(cold_start, 2), "index_build_s": round(index_seconds, 2),
+                         "index_was_built": pipeline.index_was_built,
+                         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)}
+    report["per_question"] = [
+        {"id": q.id, "type": q.type, "question": q.question, "gold": list(q.answers), "prediction": p,
+         "score": round(s, 4), "cited_paragraph": c, "f1": round(f1_score(p, q.answers), 3)}
+        for q, p, s, c in zip(questions, main_run.predictions, main_run.scores, main_run.cited_paragraphs)
+    ]
+    return report

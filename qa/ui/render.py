@@ -1,0 +1,159 @@
+"""From answers to what the chat shows: pure functions, no Gradio, testable on hand-made answers.
+
+The chat renders Markdown (and a little HTML), so every piece of text that comes
+from a user or a document goes through :func:`escape_text` first: HTML is escaped
+and Markdown punctuation backslash-escaped, so that ``<script>``, ``<img onerror=...>``
+and ``[click](javascript:...)`` are shown as the characters they are and do nothing.
+The only markup in a message is the one written here.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+
+from qa.types import Answer, Passage
+
+#: ASCII punctuation that Markdown may read as syntax; ``& < > " '`` are left to html.escape.
+_MARKDOWN_PUNCTUATION = re.compile(r"[\\`*_{}\[\]()#+\-.!|~$:^=@/]")
+_SPACES = re.compile(r"\s+")
+_DOT = " \u00b7 "
+
+#: Label of the answer span in :func:`highlight_segments` (a gr.HighlightedText category).
+ANSWER_LABEL = "answer"
+
+
+def escape_text(text: str) -> str:
+    """``text`` made inert for a Markdown+HTML renderer; whitespace runs become one space."""
+    text = _SPACES.sub(" ", text)
+    return html.escape(_MARKDOWN_PUNCTUATION.sub(r"\\\g<0>", text), quote=True)
+
+
+def clip(text: str, limit: int) -> str:
+    """``text`` on one line, cut at a word boundary to at most ``limit`` characters."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    if " " in cut[limit // 2 :]:
+        cut = cut[: cut.rindex(" ")]
+    return cut.rstrip(" ,;:") + "\u2026"
+
+
+def corpus_phrase(multi_document: bool) -> str:
+    """What to call the corpus in "… doesn't say": the article, or the documents."""
+    return "The documents don't say" if multi_document else "The article doesn't say"
+
+
+def where(answer: Answer) -> str:
+    """The citation as plain text: "¶18 · How big is its membership? — <document title>"."""
+    c = answer.citation
+    return f"{c.label} \u2014 {c.document}"
+
+
+def highlight_segments(answer: Answer) -> list[tuple[str, str | None]]:
+    """The cited paragraph around the answer, as ``gr.HighlightedText`` segments.
+
+    The answer span is labelled :data:`ANSWER_LABEL`; the text before and after it
+    has no label. The paragraph is the retrieved chunk the answer was read from (the
+    quoted sentence when that chunk is not among ``answer.passages``). Empty for no answer.
+    """
+    c = answer.citation
+    if answer.text is None or c is None:
+        return []
+    chunk = next((p.chunk for p in answer.passages if p.chunk.id == c.chunk_id), None)
+    text, offset = (chunk.text, chunk.start) if chunk is not None else (c.quote, c.quote_start)
+    start, end = c.start - offset, c.end - offset
+    segments = [(text[:start], None), (text[start:end], ANSWER_LABEL), (text[end:], None)]
+    return [(piece, label) for piece, label in segments if piece]
+
+
+def segments_markdown(segments: list[tuple[str, str | None]]) -> str:
+    """Highlight segments as escaped text with the labelled parts in ``<mark>``."""
+    return "".join(f"<mark>{escape_text(piece)}</mark>" if label else escape_text(piece)
+                   for piece, label in segments)
+
+
+def answer_markdown(answer: Answer) -> str:
+    """The reply itself: the quoted span, its citation and confidence, then the ranked alternatives."""
+    c = answer.citation
+    lines = [
+        f"**\u201c{escape_text(answer.text)}\u201d**",
+        "",
+        f"{escape_text(c.label)} \u2014 *{escape_text(c.document)}* \u00b7 confidence {answer.score:.2f}",
+    ]
+    if answer.alternatives:
+        lines += ["", "Other candidates:"]
+        lines += [f"{n}. \u201c{escape_text(alt.text)}\u201d \u2014 {escape_text(alt.citation.label)}, "
+                  f"*{escape_text(alt.citation.document)}* \u00b7 {alt.score:.2f}"
+                  for n, alt in enumerate(answer.alternatives, 1) if alt.text is not None]
+    return "\n".join(lines)
+
+
+def no_answer_markdown(answer: Answer, *, multi_document: bool, threshold: float, closest: int = 3) -> str:
+    """The plain "doesn't say", with the closest passages instead of a guess."""
+    lines = [f"**{corpus_phrase(multi_document)}.** No passage answers this question with enough confidence "
+             f"(best {answer.score:.2f}, threshold {threshold:.2f})."]
+    if answer.passages:
+        lines += ["", "The closest passages:"]
+        lines += [f"{p.rank}. {_passage_where(p)}: {escape_text(clip(p.chunk.text, 200))}"
+                  for p in answer.passages[:closest]]
+    return "\n".join(lines)
+
+
+def supporting_markdown(answer: Answer) -> str:
+    """The cited paragraph with the answer span marked, and where it is."""
+    c = answer.citation
+    return "\n".join([
+        f"> {segments_markdown(highlight_segments(answer))}",
+        "",
+        f"*{escape_text(c.document)}*, {escape_text(c.label)}, characters {c.start}\u2013{c.end}",
+    ])
+
+
+def sources_markdown(answer: Answer) -> str:
+    """The retrieved passages, ranked, with their retrieval scores; the rewritten question first."""
+    lines = []
+    if answer.rewritten_question:
+        lines += [f"Understood as: *{escape_text(answer.rewritten_question)}*", ""]
+    for p in answer.passages:
+        evidence = [f"fusion {p.score:.4f}"]
+        if p.similarity is not None:
+            evidence.append(f"similarity {p.similarity:.2f}")
+        if p.bm25 is not None:
+            evidence.append(f"BM25 {p.bm25:.2f}")
+        lines.append(f"{p.rank}. {_passage_where(p)} \u00b7 {_DOT.join(evidence)}  ")
+        lines.append(f"   {escape_text(clip(p.chunk.text, 320))}")
+    if answer.text is None and answer.alternatives:
+        lines += ["", "Withheld guesses (below the threshold):"]
+        lines += [f"- \u201c{escape_text(alt.text)}\u201d \u2014 {escape_text(alt.citation.label)} \u00b7 "
+                  f"{alt.score:.2f}" for alt in answer.alternatives if alt.text is not None]
+    return "\n".join(lines) if lines else "No passages were retrieved."
+
+
+def _passage_where(p: Passage) -> str:
+    section = f" \u00b7 {p.chunk.section}" if p.chunk.section else ""
+    return f"**{escape_text(f'¶{p.chunk.paragraph}{section}')}** *{escape_text(p.chunk.doc_title)}*"
+
+
+def answer_messages(answer: Answer, *, multi_document: bool, threshold: float) -> list[dict]:
+    """The chat messages of one reply: the answer (or the plain "doesn't say"), then its
+    supporting paragraph and its sources, each a collapsible message (``metadata.title``)."""
+    sources = {"role": "assistant", "content": sources_markdown(answer),
+               "metadata": {"title": "Sources", "status": "done"}}
+    if answer.text is None:
+        return [{"role": "assistant", "content": no_answer_markdown(answer, multi_document=multi_document,
+                                                                    threshold=threshold)}, sources]
+    return [
+        {"role": "assistant", "content": answer_markdown(answer)},
+        {"role": "assistant", "content": supporting_markdown(answer), "metadata": {"title": "Supporting paragraph"}},
+        sources,
+    ]
+
+
+def user_message(question: str) -> dict:
+    return {"role": "user", "content": escape_text(question)}
+
+
+def error_message(text: str) -> dict:
+    return {"role": "assistant", "content": f"\u26a0\ufe0f {escape_text(text)}"}
