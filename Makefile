@@ -29,5 +29,11 @@ test-fast: $(STAMP)
 index: $(STAMP)
 	$(BIN)/qa index
 
+eval: $(STAMP)
+	$(BIN)/qa eval
+
+bench: $(STAMP)
+	$(BIN)/qa bench
+
 clean:
 	rm -rf $(VENV) index .pytest_cache

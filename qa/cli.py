@@ -245,6 +245,30 @@ def _run_eval(args) -> int:
     return 0
 
 
+def _add_bench(sub) -> None:
+    p = sub.add_parser("bench", help="time each stage (medians), cold start, index build and memory")
+    p.add_argument("--repeats", type=int, default=5)
+    p.add_argument("--no-cold", action="store_true", help="skip the fresh-process cold-start measurement")
+    p.add_argument("--json", default=None, help="also write the figures to this JSON file")
+    _add_settings(p)
+
+
+def _run_bench(args) -> int:
+    from pathlib import Path
+
+    from rich.console import Console
+
+    from qa.evaluation.bench import print_benchmark, run_benchmark
+
+    console = Console()
+    results = run_benchmark(settings_from_args(args), repeats=args.repeats, include_cold=not args.no_cold,
+                            log=lambda message: console.print(f"[dim]{message}[/]"))
+    print_benchmark(results, console)
+    if args.json:
+        Path(args.json).write_text(json.dumps(results, indent=2) + "\n")
+    return 0
+
+
 class UsageError(Exception):
     """A mistake in how the command was called."""
 
@@ -255,12 +279,14 @@ def build_parser() -> argparse.ArgumentParser:
     _add_ask(sub)
     _add_index(sub)
     _add_eval(sub)
+    _add_bench(sub)
     _add_eval_reader(sub)
     _add_train_reader(sub)
     return parser
 
 
-COMMANDS = {"ask": _run_ask, "index": _run_index, "eval": _run_eval, "eval-reader": _run_eval_reader,
+COMMANDS = {"ask": _run_ask, "index": _run_index, "eval": _run_eval, "bench": _run_bench,
+            "eval-reader": _run_eval_reader,
             "train-reader": _run_train_reader}
 
 

@@ -55,11 +55,13 @@ def _segmenter():
     return pysbd.Segmenter(language="en", clean=False, char_span=True)
 
 
-def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
+@lru_cache(maxsize=8192)
+def sentence_spans(text: str, start: int = 0, end: int | None = None) -> tuple[tuple[int, int], ...]:
     """Sentences of ``text[start:end]`` as absolute (start, end) offsets, whitespace trimmed.
 
     Uses pysbd, which knows abbreviations such as "U.S." and "Aug."; its spans are
     re-anchored on the text so that the offsets are exact even where it stumbles.
+    Cached, since the same passages are quoted again and again.
     """
     end = len(text) if end is None else end
     piece = text[start:end]
@@ -72,7 +74,7 @@ def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tu
         spans.append((start + s, start + e))
         cursor = e
     if not spans:
-        return [(start, end)]
+        return ((start, end),)
     # Keep the whole range covered: stretch each sentence to the next one's start (then trim space).
     covered = []
     for i, (s, e) in enumerate(spans):
@@ -81,7 +83,7 @@ def sentence_spans(text: str, start: int = 0, end: int | None = None) -> list[tu
         while e > s and text[e - 1].isspace():
             e -= 1
         covered.append((s, e))
-    return covered
+    return tuple(covered)
 
 
 def _split_long(text: str, start: int, end: int, max_chars: int) -> list[tuple[int, int]]:

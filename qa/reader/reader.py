@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import threading
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -59,8 +60,9 @@ class ExtractiveReader:
         """Where the weights come from, for display."""
         return self.model or str(SHIPPED_READER_DIR)
 
-    @property
+    @cached_property
     def card(self) -> ReaderCard:
+        """Calibration and threshold from the reader's ``qa_reader.json`` (defaults for other models)."""
         path = Path(self.source)
         return ReaderCard.load(path) if path.is_dir() else ReaderCard()
 

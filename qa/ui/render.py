@@ -82,12 +82,19 @@ def answer_markdown(answer: Answer) -> str:
         "",
         f"{escape_text(c.label)} \u2014 *{escape_text(c.document)}* \u00b7 confidence {answer.score:.2f}",
     ]
-    if answer.alternatives:
+    alternatives = [alt for alt in answer.alternatives if alt.text is not None]
+    if alternatives:
         lines += ["", "Other candidates:"]
-        lines += [f"{n}. \u201c{escape_text(alt.text)}\u201d \u2014 {escape_text(alt.citation.label)}, "
-                  f"*{escape_text(alt.citation.document)}* \u00b7 {alt.score:.2f}"
-                  for n, alt in enumerate(answer.alternatives, 1) if alt.text is not None]
+        lines += [f"{n}. \u201c{escape_text(alt.text)}\u201d \u2014 {_alternative_where(alt, c.doc_id)} "
+                  f"\u00b7 {alt.score:.2f}" for n, alt in enumerate(alternatives, 1)]
     return "\n".join(lines)
+
+
+def _alternative_where(alt: Answer, doc_id: str) -> str:
+    """An alternative's citation; its document is named only when it is not the best answer's."""
+    c = alt.citation
+    label = escape_text(c.label)
+    return label if c.doc_id == doc_id else f"{label}, *{escape_text(c.document)}*"
 
 
 def no_answer_markdown(answer: Answer, *, multi_document: bool, threshold: float, closest: int = 3) -> str:

@@ -1,0 +1,135 @@
+"""``qa bench``: where the time goes, as medians over repeated runs in one process.
+
+Stages timed separately (question embedding, FAISS search, BM25, reader, whole
+``ask``), each with its share of the warm ``ask``; reading every chunk against
+top-k in the same run; cold start to first answer in a fresh process; index
+build from scratch; peak resident memory.
+"""
+
+from __future__ import annotations
+
+import json
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+from qa.config import Settings
+
+QUESTIONS = [
+    "How many fighters are estimated to be affiliated with ISIS-K?",
+    "Who is Colin Clarke?",
+    "What does ISKP stand for?",
+    "Which minority does ISIS-K primarily target?",
+    "When did ISIS-K begin operations in Afghanistan?",
+    "Who is the leader of ISIS-K?",
+    "Where is Mark Gollom based?",
+    "How many people were killed in the maternity hospital attack?",
+]
+
+
+def _median_ms(fn, repeats: int) -> tuple[float, float]:
+    samples = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        fn()
+        samples.append(time.perf_counter() - started)
+    samples.sort()
+    p95 = samples[min(len(samples) - 1, int(round(0.95 * (len(samples) - 1))))]
+    return round(1000 * statistics.median(samples), 2), round(1000 * p95, 2)
+
+
+def cold_start_seconds(settings: Settings, question: str) -> float:
+    """Seconds from a fresh interpreter to the first answer (index already on disk)."""
+    code = (
+        "import time; t=time.perf_counter(); import qa; from qa.config import Settings; import json,sys; "
+        f"s=Settings(**json.loads(sys.argv[1])); qa.Pipeline(s).ask({question!r}); print(time.perf_counter()-t)"
+    )
+    fields = {k: (list(v) if isinstance(v, tuple) else v) for k, v in settings.__dict__.items()}
+    out = subprocess.run([sys.executable, "-c", code, json.dumps(fields)], capture_output=True, text=True,
+                         timeout=600, check=True)
+    return float(out.stdout.strip().splitlines()[-1])
+
+
+def run_benchmark(settings: Settings | None = None, *, repeats: int = 5, include_cold: bool = True,
+                  log=None) -> dict:
+    """Measure and return every figure (milliseconds unless named otherwise)."""
+    from qa.pipeline import Pipeline
+
+    log = log or (lambda message: None)
+    pipeline = Pipeline(settings)
+    settings = pipeline.settings
+    results: dict = {"questions": len(QUESTIONS), "repeats": repeats, "reader": pipeline.reader.source,
+                     "top_k": settings.top_k}
+    if include_cold:
+        pipeline.search_index()  # make sure the index exists on disk first
+        log("cold start (fresh process)")
+        colds = [cold_start_seconds(settings, QUESTIONS[0]) for _ in range(max(1, min(3, repeats)))]
+        results["cold_start_s"] = round(statistics.median(colds), 2)
+    log("warming up")
+    pipeline.warm_up()
+    index = pipeline.search_index()
+    with tempfile.TemporaryDirectory() as directory:
+        def build():
+            fresh = Pipeline(settings.replace(index_dir=directory))
+            fresh.embedder = pipeline.embedder
+            import shutil
+
+            shutil.rmtree(directory, ignore_errors=True)
+            fresh.search_index(log=lambda message: None)
+
+        results["index_build_ms"], _ = _median_ms(build, max(1, min(3, repeats)))
+
+    stages: dict[str, list[float]] = {k: [] for k in ("embed", "faiss", "bm25", "reader", "ask", "read_all_ask")}
+    for question in QUESTIONS:
+        vector = pipeline.embedder.embed([question])[0]
+        passages = pipeline.retriever.retrieve(question, index, settings.top_k)
+        texts = [p.chunk.text for p in passages]
+        for name, fn in (
+            ("embed", lambda: pipeline.embedder.embed([question])),
+            ("faiss", lambda: index.dense.search(vector, settings.candidates)),
+            ("bm25", lambda: index.lexical.search(question, settings.candidates)),
+            ("reader", lambda: pipeline.reader.read(question, texts)),
+            ("ask", lambda: pipeline.ask(question)),
+            ("read_all_ask", lambda: pipeline.ask(question, top_k=len(index.chunks))),
+        ):
+            median, _ = _median_ms(fn, repeats if name != "read_all_ask" else max(1, repeats // 2))
+            stages[name].append(median)
+    ask_samples = []
+    for question in QUESTIONS:
+        for _ in range(repeats):
+            started = time.perf_counter()
+            pipeline.ask(question)
+            ask_samples.append(time.perf_counter() - started)
+    ask_samples.sort()
+    results["ask_p50_ms"] = round(1000 * statistics.median(ask_samples), 2)
+    results["ask_p95_ms"] = round(1000 * ask_samples[int(round(0.95 * (len(ask_samples) - 1)))], 2)
+    medians = {name: round(statistics.median(values), 2) for name, values in stages.items()}
+    results["stages_ms"] = medians
+    results["stage_share_of_ask"] = {
+        name: round(medians[name] / medians["ask"], 3) for name in ("embed", "faiss", "bm25", "reader")
+    }
+    results["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    return results
+
+
+def print_benchmark(results: dict, console=None) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    console = console or Console()
+    table = Table(title=f"qa bench: medians over {results['questions']} questions x {results['repeats']} runs")
+    table.add_column("measure")
+    table.add_column("median ms", justify="right")
+    table.add_column("share of ask", justify="right")
+    for name, value in results["stages_ms"].items():
+        share = results["stage_share_of_ask"].get(name)
+        table.add_row(name, f"{value:g}", "" if share is None else f"{share:.0%}")
+    table.add_row("ask p50 / p95", f"{results['ask_p50_ms']:g} / {results['ask_p95_ms']:g}", "")
+    table.add_row("index build", f"{results['index_build_ms']:g}", "")
+    if "cold_start_s" in results:
+        table.add_row("cold start to first answer", f"{1000 * results['cold_start_s']:g}", "")
+    table.add_row("peak RSS (MB)", f"{results['peak_rss_mb']:g}", "")
+    console.print(table)

@@ -1,0 +1,427 @@
+"""The chat UI: a Gradio app over one shared :class:`qa.Pipeline`.
+
+``build_app(pipeline, feedback_path=...)`` makes the page; ``main()`` parses the
+flags, loads the pipeline and serves it (``python app.py``, ``qa serve``). What a
+reply looks like is decided in :mod:`qa.ui.render`; uploads are read in
+:mod:`qa.ui.uploads`; verdicts are written by :class:`qa.feedback.FeedbackLog`.
+"""
+
+from __future__ import annotations
+
+# qa.config puts GRADIO_ANALYTICS_ENABLED=False (and the offline switches) in the environment; it must
+# come before gradio is imported.
+import qa.config  # noqa: I001  (import order matters)
+
+import argparse
+import os
+import sys
+import threading
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+import gradio as gr
+
+from qa.cli import _add_settings, settings_from_args
+from qa.corpus.documents import Document, load_corpus
+from qa.errors import QAError
+from qa.feedback import FeedbackError, FeedbackLog
+from qa.pipeline import Pipeline
+from qa.types import Answer
+from qa.ui import render
+from qa.ui.uploads import DEFAULT_MAX_UPLOAD_BYTES, UPLOAD_SUFFIXES, SessionCorpus, add_uploads, describe_size
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 7860
+DEFAULT_FEEDBACK_FILE = "feedback.jsonl"
+#: Questions answered at once; the pipeline's models are shared, not copied, by the workers.
+DEFAULT_CONCURRENCY = 4
+
+#: Example questions for the shipped article (other corpora get their question-shaped headings).
+ARTICLE_EXAMPLES = (
+    "How many fighters are estimated to be affiliated with ISIS-K?",
+    "Who is Colin Clarke?",
+    "What does ISKP stand for?",
+    "What happened in Jalalabad in August 2020?",
+    "When was ISIS-K officially accepted by the core ISIS group?",
+)
+
+CSS = """
+#qa-chat mark { background: #fde68a; color: inherit; padding: 0 .15em; border-radius: .2em; }
+#qa-status p { margin: 0; }
+footer { display: none !important; }
+"""
+
+
+# --- the state of one conversation ----------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Turn:
+    """One answered question; ``message_index`` is its reply's first message in the chat."""
+
+    question: str
+    answer: Answer
+    message_index: int
+    answer_id: str
+
+
+def history_of(turns: list[Turn]) -> list[tuple[str, str | None]]:
+    """The conversation as ``Pipeline.ask`` takes it: (question, answer text) pairs, oldest first."""
+    return [(t.question, t.answer.text) for t in turns]
+
+
+def turn_at(turns: list[Turn], index) -> Turn | None:
+    """The turn whose reply holds chat message ``index`` (an int, or a [row, ...] pair)."""
+    if isinstance(index, (list, tuple)):
+        index = index[0]
+    found = None
+    for turn in turns:
+        if turn.message_index <= int(index):
+            found = turn
+    return found
+
+
+def record_feedback(log: FeedbackLog, turns: list[Turn], index, liked) -> tuple[bool, str] | None:
+    """Write a 👍 (``liked`` True) or 👎 (False) on the reply at ``index``; (ok, message for the user).
+
+    None when there is nothing to record (a verdict withdrawn, or a message that is not a reply).
+    """
+    if liked is not True and liked is not False:
+        return None
+    turn = turn_at(turns, index)
+    if turn is None:
+        return None
+    answer = turn.answer
+    citation = None
+    if answer.citation is not None:
+        citation = {"document": answer.citation.document, "doc_id": answer.citation.doc_id,
+                    "label": answer.citation.label, "paragraph": answer.citation.paragraph,
+                    "start": answer.citation.start, "end": answer.citation.end}
+    try:
+        log.record(question=turn.question, answer=answer.text, citation=citation,
+                   verdict="up" if liked else "down", score=answer.score,
+                   rewritten_question=answer.rewritten_question, answer_id=turn.answer_id)
+    except FeedbackError as exc:
+        return False, f"Your feedback could not be saved: {exc}."
+    return True, "Thanks: your feedback was saved."
+
+
+# --- start-up -------------------------------------------------------------------------------------
+
+class WarmUp:
+    """Loads the index and both models once, in the background, and says how far it got."""
+
+    def __init__(self, pipeline: Pipeline) -> None:
+        self.pipeline = pipeline
+        self.steps: list[str] = []
+        self.error: str | None = None
+        self.done = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+
+    def start(self) -> "WarmUp":
+        with self._lock:
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="qa-warm-up", daemon=True)
+                self._thread.start()
+        return self
+
+    def _note(self, message: str) -> None:
+        self.steps.append(message.rstrip("."))
+        print(message, file=sys.stderr, flush=True)
+
+    def _run(self) -> None:
+        try:
+            self._note("Loading the corpus and its index...")
+            index = self.pipeline.search_index(log=self._note)
+            verb = "built" if self.pipeline.index_was_built else "loaded"
+            self._note(f"Index {verb}: {len(index.chunks)} passages from {len(self.pipeline.documents)} document(s).")
+            self._note("Loading the embedding model...")
+            self.pipeline.embedder.embed(["warm up"])
+            self._note(f"Loading the reader from {self.pipeline.reader.source}...")
+            self.pipeline.reader.warm_up()
+            self._note("Ready.")
+        except (QAError, ValueError, OSError) as exc:
+            self.error = str(exc)
+            print(f"qa serve: error: {exc}", file=sys.stderr, flush=True)
+        finally:
+            self.done.set()
+
+    def status_markdown(self) -> str:
+        if self.error is not None:
+            return f"\u26a0\ufe0f **Could not load:** {render.escape_text(self.error)}"
+        if not self.done.is_set():
+            step = self.steps[-1] if self.steps else "Starting"
+            return f"\u23f3 {render.escape_text(step)}\u2026 (step {max(1, len(self.steps))} of 5)"
+        return describe_loaded(self.pipeline)
+
+    def watch(self):
+        """Status updates for the page until everything is loaded."""
+        self.start()
+        while not self.done.wait(0.3):
+            yield self.status_markdown()
+        yield self.status_markdown()
+
+
+def describe_corpus(documents: list[Document]) -> str:
+    if len(documents) == 1:
+        d = documents[0]
+        return f"*{render.escape_text(d.title)}* ({render.escape_text(Path(d.source).name)})"
+    names = ", ".join(render.escape_text(Path(d.source).name) for d in documents[:5])
+    more = f" and {len(documents) - 5} more" if len(documents) > 5 else ""
+    return f"{len(documents)} documents ({names}{more})"
+
+
+def describe_reader(pipeline: Pipeline) -> str:
+    source = pipeline.reader.source
+    return f"shipped reader, {source}" if pipeline.settings.reader is None else source
+
+
+def describe_loaded(pipeline: Pipeline) -> str:
+    index = pipeline.search_index()
+    verb = "built in" if pipeline.index_was_built else "loaded from"
+    return (f"**Corpus:** {describe_corpus(pipeline.documents)}, {len(index.chunks)} passages, index {verb} "
+            f"{render.escape_text(pipeline.settings.index_dir)} \u00b7 "
+            f"**Reader:** {render.escape_text(describe_reader(pipeline))}")
+
+
+def describe_session(session: SessionCorpus | None, problems: list[str] = ()) -> str:
+    lines = []
+    if session is None or not session.documents:
+        lines.append("Answers come from the article only. Your documents join this session's corpus; "
+                     "no one else sees them.")
+    else:
+        lines.append("Your documents in this session:")
+        lines += [f"- *{render.escape_text(d.title)}* ({render.escape_text(d.source.removeprefix('upload: '))})"
+                  for d in session.documents]
+    lines += [f"\n\u26a0\ufe0f {render.escape_text(p)}" for p in problems]
+    return "\n".join(lines)
+
+
+def suggested_questions(documents: list[Document], limit: int = 5) -> list[str]:
+    """Example questions: the article's, or the question-shaped headings of other documents."""
+    if [Path(d.source).name for d in documents] == ["cbc-explains-isis-k.txt"]:
+        return list(ARTICLE_EXAMPLES)
+    found = []
+    for d in documents:
+        for block in d.blocks:
+            text = d.text[block.start:block.end].strip()
+            if block.kind == "heading" and text.endswith("?") and text not in found:
+                found.append(text)
+    return found[:limit]
+
+
+# --- the page ---------------------------------------------------------------------------------------
+
+def build_app(pipeline: Pipeline, *, feedback_path: str | os.PathLike = DEFAULT_FEEDBACK_FILE,
+              examples: list[str] | tuple[str, ...] | None = None, title: str = "Ask the article",
+              max_upload_bytes: int = DEFAULT_MAX_UPLOAD_BYTES, concurrency: int = DEFAULT_CONCURRENCY) -> gr.Blocks:
+    """The chat page over ``pipeline`` (shared by every session; its index and models load in the
+    background as soon as the app is built, with progress on the page)."""
+    feedback = FeedbackLog(feedback_path)
+    startup = WarmUp(pipeline).start()
+    examples = list(ARTICLE_EXAMPLES if examples is None else examples)
+
+    def multi_document(session: SessionCorpus | None) -> bool:
+        return len(pipeline.documents) + (len(session.documents) if session else 0) > 1
+
+    def respond(question, messages, turns, session, top_k, threshold):
+        turns = list(turns or [])
+        if not (question or "").strip():
+            yield gr.skip(), gr.skip(), gr.skip()
+            return
+        messages = list(messages or []) + [render.user_message(question)]
+        pending = {"role": "assistant", "content": "Retrieving passages and reading them\u2026",
+                   "metadata": {"title": "Searching", "status": "pending"}}
+        yield "", messages + [pending], turns
+        threshold = float(threshold)
+        try:
+            answer = pipeline.ask(question, top_k=int(top_k), threshold=threshold, history=history_of(turns),
+                                  index=session.index if session else None)
+        except (QAError, ValueError) as exc:
+            yield "", messages + [render.error_message(str(exc))], turns
+            return
+        turns.append(Turn(question=question, answer=answer, message_index=len(messages),
+                          answer_id=uuid.uuid4().hex))
+        reply = render.answer_messages(answer, multi_document=multi_document(session), threshold=threshold)
+        yield "", messages + reply, turns
+
+    def on_like(turns, data: gr.LikeData):
+        outcome = record_feedback(feedback, turns or [], data.index, data.liked)
+        if outcome is not None:
+            ok, message = outcome
+            (gr.Info if ok else gr.Warning)(message)
+
+    def on_upload(files, session):
+        paths = [files] if isinstance(files, (str, os.PathLike)) else list(files or [])
+        try:
+            session, added, problems = add_uploads(pipeline, session, paths, max_bytes=max_upload_bytes)
+        except (QAError, ValueError, OSError) as exc:
+            added, problems = [], [f"the documents could not be indexed: {exc}"]
+        for problem in problems:
+            gr.Warning(problem)
+        if added:
+            gr.Info(f"Added {', '.join(d.title for d in added)}. Ask away.")
+        return session, describe_session(session, problems), None
+
+    def on_reset():
+        return None, describe_session(None)
+
+    def ask(question: str, top_k: int | None = None) -> dict:
+        """Answer a question from the corpus; returns Answer.to_dict() (text None = the corpus doesn't say)."""
+        try:
+            return pipeline.ask(question, top_k=top_k).to_dict()
+        except (QAError, ValueError) as exc:
+            raise gr.Error(str(exc)) from exc
+
+    with gr.Blocks(title=title, analytics_enabled=False) as demo:
+        gr.Markdown(f"## {render.escape_text(title)}\n"
+                    "Every answer is a span quoted from the text, with the paragraph it comes from.")
+        status = gr.Markdown(startup.status_markdown(), elem_id="qa-status")
+        turns = gr.State([])
+        session = gr.State(None)
+        with gr.Row(equal_height=False):
+            with gr.Column(scale=3, min_width=420):
+                chatbot = gr.Chatbot(
+                    elem_id="qa-chat", label="Conversation", height=620, layout="bubble",
+                    placeholder="Ask a question: the answer is quoted from the text and cited by paragraph.",
+                    feedback_options=("Like", "Dislike"), buttons=["copy"], latex_delimiters=[],
+                    allow_tags=False, sanitize_html=True, render_markdown=True,
+                )
+                with gr.Row():
+                    question = gr.Textbox(show_label=False, placeholder="Ask a question about the article",
+                                          elem_id="qa-question", scale=6, max_lines=4, autofocus=True)
+                    ask_button = gr.Button("Ask", variant="primary", scale=1, min_width=80, elem_id="qa-ask")
+                if examples:
+                    gr.Examples(examples=[[q] for q in examples], inputs=[question], label="Examples")
+                new_chat = gr.Button("New conversation", size="sm", variant="secondary")
+            with gr.Column(scale=1, min_width=280):
+                with gr.Accordion("Settings", open=True):
+                    top_k = gr.Slider(1, 20, value=pipeline.settings.top_k, step=1, label="Passages to read (top_k)",
+                                      elem_id="qa-top-k")
+                    threshold = gr.Slider(0.0, 1.0, value=pipeline.answer_threshold, step=0.01,
+                                          label="Abstention threshold", elem_id="qa-threshold",
+                                          info="Answers with a lower confidence are withheld.")
+                    gr.Textbox(value=describe_reader(pipeline), label="Reader (loaded from)", interactive=False,
+                               elem_id="qa-reader")
+                with gr.Accordion("Your documents", open=True):
+                    uploads = gr.File(label=f"Add .txt, .md or .html files (up to {describe_size(max_upload_bytes)} "
+                                            "each)", file_count="multiple", file_types=list(UPLOAD_SUFFIXES),
+                                      elem_id="qa-upload")
+                    session_info = gr.Markdown(describe_session(None), elem_id="qa-session")
+                    reset = gr.Button("Back to the article only", size="sm", elem_id="qa-reset")
+
+        private = {"api_visibility": "private"}
+        ask_inputs = [question, chatbot, turns, session, top_k, threshold]
+        question.submit(respond, ask_inputs, [question, chatbot, turns], **private)
+        ask_button.click(respond, ask_inputs, [question, chatbot, turns], **private)
+        chatbot.like(on_like, [turns], None, **private)
+        new_chat.click(lambda: ([], []), None, [chatbot, turns], **private)
+        chatbot.clear(lambda: [], None, [turns], **private)
+        uploads.upload(on_upload, [uploads, session], [session, session_info, uploads], **private)
+        reset.click(on_reset, None, [session, session_info], **private)
+        demo.load(startup.watch, None, status, concurrency_limit=None, show_progress="hidden", **private)
+        gr.api(ask, api_name="ask")
+
+    demo.queue(default_concurrency_limit=concurrency)
+    return demo
+
+
+def launch(demo: gr.Blocks, *, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT,
+           max_upload_bytes: int = DEFAULT_MAX_UPLOAD_BYTES, block: bool = True):
+    """Serve ``demo`` on ``host:port``, offline (no share link, no analytics, no server-side rendering)."""
+    return demo.launch(
+        server_name=host, server_port=port, share=False, inbrowser=False, ssr_mode=False,
+        max_file_size=max_upload_bytes, prevent_thread_lock=not block, quiet=not block,
+        theme=gr.themes.Default(primary_hue="blue", neutral_hue="slate"), css=CSS,
+    )
+
+
+# --- the command ------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ServeOptions:
+    host: str
+    port: int
+    feedback_file: str
+    max_upload_bytes: int
+    concurrency: int
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    """The flags of ``qa serve`` / ``python app.py``: the server's, then the pipeline settings."""
+    g = parser.add_argument_group("server")
+    g.add_argument("--host", default=None, help=f"address to listen on (env QA_HOST; default {DEFAULT_HOST})")
+    g.add_argument("--port", type=int, default=None, help=f"port (env QA_PORT; default {DEFAULT_PORT})")
+    g.add_argument("--feedback-file", default=None,
+                   help=f"JSONL file for 👍/👎 (env QA_FEEDBACK_FILE; default ./{DEFAULT_FEEDBACK_FILE})")
+    g.add_argument("--max-upload-mb", type=float, default=None,
+                   help="largest document a user may upload (env QA_MAX_UPLOAD_MB; default 2)")
+    g.add_argument("--concurrency", type=int, default=None,
+                   help=f"questions answered at once (env QA_CONCURRENCY; default {DEFAULT_CONCURRENCY})")
+    _add_settings(parser)
+    return parser
+
+
+def build_parser(prog: str = "qa serve") -> argparse.ArgumentParser:
+    return add_arguments(argparse.ArgumentParser(prog=prog, description="Serve the question-answering chat UI."))
+
+
+def serve_options(args: argparse.Namespace, environ=None) -> ServeOptions:
+    """Flags, else ``QA_*`` environment variables, else the defaults; ValueError on bad values."""
+    environ = os.environ if environ is None else environ
+
+    def pick(flag, name, default, kind):
+        if flag is not None:
+            return flag
+        raw = environ.get(name, "").strip()
+        if not raw:
+            return default
+        try:
+            return kind(raw)
+        except ValueError:
+            raise ValueError(f"{name} must be a {kind.__name__}, not {raw!r}") from None
+
+    options = ServeOptions(
+        host=pick(args.host, "QA_HOST", DEFAULT_HOST, str),
+        port=pick(args.port, "QA_PORT", DEFAULT_PORT, int),
+        feedback_file=pick(args.feedback_file, "QA_FEEDBACK_FILE", DEFAULT_FEEDBACK_FILE, str),
+        max_upload_bytes=int(pick(args.max_upload_mb, "QA_MAX_UPLOAD_MB", 2.0, float) * 1024 * 1024),
+        concurrency=pick(args.concurrency, "QA_CONCURRENCY", DEFAULT_CONCURRENCY, int),
+    )
+    if not 0 <= options.port <= 65535:
+        raise ValueError(f"the port must be between 0 and 65535, not {options.port}")
+    if options.max_upload_bytes < 1 or options.concurrency < 1:
+        raise ValueError("--max-upload-mb and --concurrency must be positive")
+    return options
+
+
+def run(args: argparse.Namespace) -> int:
+    """Serve the chat UI with parsed ``args`` (see :func:`add_arguments`); returns the exit code."""
+    try:
+        options = serve_options(args)
+        pipeline = Pipeline(settings_from_args(args))
+        documents = load_corpus(pipeline.settings.corpus)  # a wrong --corpus fails now, not on the page
+        pipeline.reader.warm_up()  # and so does a missing reader
+    except (QAError, ValueError, OSError) as exc:
+        print(f"qa serve: error: {exc}", file=sys.stderr)
+        return 2
+    multi = len(documents) > 1
+    demo = build_app(pipeline, feedback_path=options.feedback_file, examples=suggested_questions(documents),
+                     title="Ask the documents" if multi else "Ask the article",
+                     max_upload_bytes=options.max_upload_bytes, concurrency=options.concurrency)
+    print(f"Serving on http://{options.host}:{options.port} (feedback: {Path(options.feedback_file).absolute()})",
+          file=sys.stderr)
+    try:
+        launch(demo, host=options.host, port=options.port, max_upload_bytes=options.max_upload_bytes)
+    except OSError as exc:
+        print(f"qa serve: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python app.py [flags]`` / ``qa serve [flags]``."""
+    return run(build_parser().parse_args(argv))

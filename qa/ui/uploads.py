@@ -1,0 +1,86 @@
+"""A user's own documents: read and checked one by one, then indexed on top of the shared corpus.
+
+Nothing here touches the shared index: :func:`add_uploads` asks the pipeline for an
+index extended with the new documents (only their chunks are embedded) and keeps it
+in a :class:`SessionCorpus`, which the UI holds per browser session.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from qa.corpus.documents import Document, parse_document
+from qa.errors import CorpusError
+from qa.retriever.retriever import SearchIndex
+
+#: File types a user may upload (the formats ``qa.corpus`` reads).
+UPLOAD_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm")
+DEFAULT_MAX_UPLOAD_BYTES = 2 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class SessionCorpus:
+    """The shared corpus plus one user's documents; ``index`` covers both."""
+
+    index: SearchIndex
+    documents: tuple[Document, ...]
+
+
+def describe_size(n: int) -> str:
+    return f"{n / (1024 * 1024):.1f} MB" if n >= 100 * 1024 else f"{max(1, round(n / 1024))} KB"
+
+
+def read_upload(path: str | os.PathLike, *, max_bytes: int = DEFAULT_MAX_UPLOAD_BYTES,
+                name: str | None = None) -> Document:
+    """Read one uploaded file into a document; raises :class:`CorpusError` with a message for the user."""
+    path = Path(path)
+    name = name or path.name
+    suffix = Path(name).suffix.lower()
+    if suffix not in UPLOAD_SUFFIXES:
+        raise CorpusError(f"{name}: unsupported file type {suffix or '(none)'}; upload .txt, .md or .html")
+    try:
+        size = path.stat().st_size
+        if size > max_bytes:
+            raise CorpusError(f"{name} is {describe_size(size)}; the limit is {describe_size(max_bytes)}")
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise CorpusError(f"cannot read {name}: {exc.strerror or exc}") from exc
+    try:
+        content = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise CorpusError(f"{name} is not UTF-8 text (byte {exc.start})") from exc
+    if "\x00" in content:
+        raise CorpusError(f"{name} is not a text file")
+    return parse_document(content, name=name, source=f"upload: {name}")
+
+
+def add_uploads(pipeline, session: SessionCorpus | None, paths, *,
+                max_bytes: int = DEFAULT_MAX_UPLOAD_BYTES) -> tuple[SessionCorpus | None, list[Document], list[str]]:
+    """Add the readable files among ``paths`` to the session's corpus.
+
+    Returns the new session corpus (``session`` itself when nothing was added), the
+    documents added and one message per file that was refused. A refused file never
+    costs the documents already there.
+    """
+    known = {d.id for d in pipeline.documents} | {d.id for d in (session.documents if session else ())}
+    added: list[Document] = []
+    problems: list[str] = []
+    for path in paths:
+        try:
+            document = read_upload(path, max_bytes=max_bytes)
+        except CorpusError as exc:
+            problems.append(str(exc))
+            continue
+        if document.id in known:
+            problems.append(f"{Path(path).name}: a document named {document.id!r} is already in the corpus; "
+                            "rename the file to add it")
+            continue
+        known.add(document.id)
+        added.append(document)
+    if not added:
+        return session, [], problems
+    index = pipeline.with_documents(added, base=session.index if session else None)
+    documents = (session.documents if session else ()) + tuple(added)
+    return SessionCorpus(index=index, documents=documents), added, problems
