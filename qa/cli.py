@@ -250,6 +250,8 @@ def _add_bench(sub) -> None:
     p.add_argument("--repeats", type=int, default=5)
     p.add_argument("--no-cold", action="store_true", help="skip the fresh-process cold-start measurement")
     p.add_argument("--json", default=None, help="also write the figures to this JSON file")
+    p.add_argument("--scale", type=int, default=None, metavar="N",
+                   help="instead: index N generated paragraphs, compare flat and HNSW FAISS indexes")
     _add_settings(p)
 
 
@@ -261,6 +263,14 @@ def _run_bench(args) -> int:
     from qa.evaluation.bench import print_benchmark, run_benchmark
 
     console = Console()
+    if args.scale:
+        from qa.evaluation.bench import scale_benchmark
+
+        results = scale_benchmark(args.scale, log=lambda message: console.print(f"[dim]{message}[/]"))
+        console.print_json(json.dumps(results))
+        if args.json:
+            Path(args.json).write_text(json.dumps(results, indent=2) + "\n")
+        return 0
     results = run_benchmark(settings_from_args(args), repeats=args.repeats, include_cold=not args.no_cold,
                             log=lambda message: console.print(f"[dim]{message}[/]"))
     print_benchmark(results, console)

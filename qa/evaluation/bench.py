@@ -133,3 +133,65 @@ def print_benchmark(results: dict, console=None) -> None:
         table.add_row("cold start to first answer", f"{1000 * results['cold_start_s']:g}", "")
     table.add_row("peak RSS (MB)", f"{results['peak_rss_mb']:g}", "")
     console.print(table)
+
+
+def synthetic_corpus(n_paragraphs: int, seed: int = 7) -> str:
+    """A deterministic, varied text of ``n_paragraphs`` paragraphs, with headings every 8 paragraphs."""
+    import random
+
+    rng = random.Random(seed)
+    people = ["Ada Moreno", "Ravi Patel", "Lena Okafor", "Tomas Berg", "Mei Chen", "Omar Haddad", "Sara Quinn"]
+    places = ["Lisbon", "Nairobi", "Osaka", "Quito", "Tromso", "Adelaide", "Bergen", "Cusco", "Hanoi"]
+    things = ["bridge", "library", "harbour", "observatory", "railway", "orchard", "museum", "dam", "market"]
+    verbs = ["opened", "rebuilt", "expanded", "closed", "funded", "designed", "restored", "inspected"]
+    lines = ["A synthetic gazette of invented towns", ""]
+    for i in range(n_paragraphs):
+        if i % 8 == 0:
+            lines += [f"What happened in {rng.choice(places)} in {1900 + i % 120}?", ""]
+        person, place, thing = rng.choice(people), rng.choice(places), rng.choice(things)
+        year, count = 1850 + rng.randrange(170), rng.randrange(2, 5000)
+        lines += [f"In {year}, {person} {rng.choice(verbs)} the {thing} of {place} (item {i}), which served "
+                  f"{count} people a day. Critics in {rng.choice(places)} said the {rng.choice(things)} "
+                  f"mattered more, and {rng.choice(people)} agreed.", ""]
+    return "\n".join(lines)
+
+
+def scale_benchmark(n_paragraphs: int = 10_000, *, queries: int = 200, log=None) -> dict:
+    """Index a generated corpus with flat and HNSW FAISS indexes; HNSW recall@10 against exact search,
+    search latency, build time, and a whole ``ask`` on the large corpus."""
+    import numpy as np
+
+    from qa.corpus import chunk_corpus, parse_document
+    from qa.pipeline import Pipeline
+    from qa.retriever.index import build_index
+
+    log = log or (lambda message: None)
+    document = parse_document(synthetic_corpus(n_paragraphs), name="gazette.txt")
+    chunks = chunk_corpus([document])
+    pipeline = Pipeline()
+    log(f"embedding {len(chunks)} chunks")
+    started = time.perf_counter()
+    vectors = pipeline._embed_chunks(chunks)
+    embed_s = time.perf_counter() - started
+    rng = np.random.default_rng(0)
+    picks = rng.choice(len(chunks), size=min(queries, len(chunks)), replace=False)
+    query_vectors = pipeline.embedder.embed([" ".join(chunks[i].text.split()[:12]) for i in picks])
+    out = {"paragraphs": len(chunks), "embed_s": round(embed_s, 1)}
+    exact = None
+    for kind in ("flat", "hnsw"):
+        started = time.perf_counter()
+        index = build_index(chunks, vectors, "scale", kind)
+        build_s = time.perf_counter() - started
+        hits = [[i for i, _ in index.search(v, 10)] for v in query_vectors]
+        latency, _ = _median_ms(lambda: [index.search(v, 10) for v in query_vectors[:50]], 3)
+        if exact is None:
+            exact = hits
+        recall = float(np.mean([len(set(h) & set(e)) / max(1, len(e)) for h, e in zip(hits, exact)]))
+        out[kind] = {"build_s": round(build_s, 2), "search_ms_per_query": round(latency / 50, 3),
+                     "recall@10_vs_exact": round(recall, 4)}
+    from qa.retriever.retriever import SearchIndex
+
+    search_index = SearchIndex.over(build_index(chunks, vectors, "scale", "flat"))
+    question = f"Who {chunks[len(chunks) // 2].text.split()[3]} the {chunks[len(chunks) // 2].text.split()[5]}?"
+    out["ask_ms_on_large_corpus"], _ = _median_ms(lambda: pipeline.ask(question, index=search_index), 3)
+    return out
