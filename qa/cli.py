@@ -66,6 +66,7 @@ def _add_settings(p) -> None:
     g.add_argument("--retrieval", choices=("hybrid", "dense", "bm25"), default=None)
     g.add_argument("--index-type", choices=("flat", "hnsw"), default=None)
     g.add_argument("--threads", type=int, default=None, help="torch threads")
+    g.add_argument("--reader-precision", choices=("fp32", "int8"), default=None)
 
 
 def settings_from_args(args):
@@ -80,6 +81,7 @@ def settings_from_args(args):
         retrieval=args.retrieval,
         index_type=args.index_type,
         threads=args.threads,
+        reader_precision=args.reader_precision,
     )
 
 

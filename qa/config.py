@@ -47,6 +47,8 @@ class Settings:
     index_dir: str = str(PROJECT_DIR / "index")
     #: Extractive reader: a local folder or a hub id; None means the reader shipped in qa/models/reader.
     reader: str | None = None
+    #: Reader arithmetic: "fp32", or "int8" (dynamic quantisation of the linear layers, faster on CPU).
+    reader_precision: str = "fp32"
     #: Sentence-transformers model for retrieval; None means the packaged all-MiniLM-L6-v2.
     embedding_model: str | None = None
     #: Passages handed to the reader.
@@ -97,6 +99,8 @@ class Settings:
             raise ValueError("top_k and candidates must be at least 1")
         if self.retrieval not in ("hybrid", "dense", "bm25"):
             raise ValueError(f"retrieval must be hybrid, dense or bm25, not {self.retrieval!r}")
+        if self.reader_precision not in ("fp32", "int8"):
+            raise ValueError(f"reader_precision must be fp32 or int8, not {self.reader_precision!r}")
         if self.index_type not in ("flat", "hnsw"):
             raise ValueError(f"index_type must be flat or hnsw, not {self.index_type!r}")
         if self.answer_threshold is not None and not 0.0 <= self.answer_threshold <= 1.0:

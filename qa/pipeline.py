@@ -56,7 +56,7 @@ class Pipeline:
         self.embedder = Embedder(s.embedding_model)
         self.retriever = Retriever(self.embedder, mode=s.retrieval, candidates=s.candidates, rrf_k=s.rrf_k)
         self.reader = ExtractiveReader(s.reader, max_seq_length=s.max_seq_length, doc_stride=s.doc_stride,
-                                       max_answer_tokens=s.max_answer_tokens)
+                                       max_answer_tokens=s.max_answer_tokens, precision=s.reader_precision)
         self._index: SearchIndex | None = None
         self._documents: list[Document] | None = None
         self._lock = threading.Lock()

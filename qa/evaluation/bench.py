@@ -62,7 +62,7 @@ def run_benchmark(settings: Settings | None = None, *, repeats: int = 5, include
     pipeline = Pipeline(settings)
     settings = pipeline.settings
     results: dict = {"questions": len(QUESTIONS), "repeats": repeats, "reader": pipeline.reader.source,
-                     "top_k": settings.top_k}
+                     "reader_precision": settings.reader_precision, "top_k": settings.top_k}
     if include_cold:
         pipeline.search_index()  # make sure the index exists on disk first
         log("cold start (fresh process)")
@@ -82,7 +82,16 @@ def run_benchmark(settings: Settings | None = None, *, repeats: int = 5, include
 
         results["index_build_ms"], _ = _median_ms(build, max(1, min(3, repeats)))
 
-    stages: dict[str, list[float]] = {k: [] for k in ("embed", "faiss", "bm25", "reader", "ask", "read_all_ask")}
+    from qa.reader.reader import ExtractiveReader
+
+    other_precision = "int8" if settings.reader_precision == "fp32" else "fp32"
+    other_reader = ExtractiveReader(settings.reader, max_seq_length=settings.max_seq_length,
+                                    doc_stride=settings.doc_stride, max_answer_tokens=settings.max_answer_tokens,
+                                    precision=other_precision)
+    other_reader.warm_up()
+    other_name = f"reader_{other_precision}"
+    stages: dict[str, list[float]] = {k: [] for k in ("embed", "faiss", "bm25", "reader", other_name, "ask",
+                                                      "read_all_ask")}
     for question in QUESTIONS:
         vector = pipeline.embedder.embed([question])[0]
         passages = pipeline.retriever.retrieve(question, index, settings.top_k)
@@ -92,6 +101,7 @@ def run_benchmark(settings: Settings | None = None, *, repeats: int = 5, include
             ("faiss", lambda: index.dense.search(vector, settings.candidates)),
             ("bm25", lambda: index.lexical.search(question, settings.candidates)),
             ("reader", lambda: pipeline.reader.read(question, texts)),
+            (other_name, lambda: other_reader.read(question, texts)),
             ("ask", lambda: pipeline.ask(question)),
             ("read_all_ask", lambda: pipeline.ask(question, top_k=len(index.chunks))),
         ):

@@ -45,8 +45,10 @@ class ExtractiveReader:
     """
 
     def __init__(self, model: str | None = None, *, max_seq_length: int = 256, doc_stride: int = 96,
-                 max_answer_tokens: int = 30, max_query_tokens: int = 64, batch_size: int = 16) -> None:
+                 max_answer_tokens: int = 30, max_query_tokens: int = 64, batch_size: int = 16,
+                 precision: str = "fp32") -> None:
         self.model = model
+        self.precision = precision
         self.max_seq_length = max_seq_length
         self.doc_stride = doc_stride
         self.max_answer_tokens = max_answer_tokens
@@ -91,6 +93,8 @@ class ExtractiveReader:
                 if not getattr(tokenizer, "is_fast", False):
                     raise ReaderError(f"the reader at {source} needs a fast tokenizer (offset mapping)")
                 model.eval()
+                if self.precision == "int8":
+                    model = _quantized(model)
                 self._loaded = (tokenizer, model)
             return self._loaded
 
@@ -146,3 +150,15 @@ def clip_question(tokenizer, question: str, max_tokens: int) -> str:
     if len(offsets) <= max_tokens:
         return question
     return question[: offsets[max_tokens - 1][1]]
+
+
+def _quantized(model):
+    """Dynamic int8 quantisation of the linear layers: weights int8, activations quantised on the fly."""
+    import warnings
+
+    import torch
+    from torch.ao.quantization import quantize_dynamic
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # torch.ao.quantization announces its move to torchao
+        return quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
