@@ -11,6 +11,7 @@ import hashlib
 import json
 import threading
 from collections.abc import Sequence
+from dataclasses import replace
 
 from qa.config import Settings
 from qa.corpus.chunking import Chunk, chunk_corpus, normalize_space, sentence_spans
@@ -148,9 +149,7 @@ class Pipeline:
         passages = self.retriever.retrieve(standalone, index, top_k, mode=retrieval)
         decoded = self.reader.read(standalone, [p.chunk.text for p in passages])
         answer = self._answer(asked, passages, decoded, self.answer_threshold if threshold is None else threshold)
-        if standalone != asked:
-            answer = Answer(**{**answer.__dict__, "rewritten_question": standalone})
-        return answer
+        return replace(answer, rewritten_question=standalone) if standalone != asked else answer
 
     def read(self, question: str, context: str, *, title: str | None = None,
              threshold: float | None = None) -> Answer:
@@ -178,22 +177,18 @@ class Pipeline:
         # The best candidate is kept even when weak (it tells how close an answer came); the rest only
         # when they are real alternatives.
         candidates = [
-            _candidate_answer(question, score, passage, cand.start, cand.end, passages=[])
+            _candidate_answer(question, score, passage, cand.start, cand.end)
             for n, (score, passage, cand) in enumerate(scored[i] for i in keep[: self.settings.alternatives + 1])
             if n == 0 or score >= _ALTERNATIVE_FLOOR
         ]
-        best_null = min((d.null_logit for d in decoded), default=None)
         if candidates and candidates[0].score >= threshold:
             best = candidates[0]
-            return Answer(question=question, text=best.text, score=best.score, citation=best.citation,
-                          alternatives=candidates[1:], passages=passages, no_answer_score=best_null)
+            return replace(best, alternatives=candidates[1:], passages=passages)
         best_score = candidates[0].score if candidates else 0.0
-        return Answer(question=question, text=None, score=best_score, citation=None,
-                      alternatives=candidates, passages=passages, no_answer_score=best_null)
+        return Answer(question=question, text=None, score=best_score, alternatives=candidates, passages=passages)
 
 
-def _candidate_answer(question: str, score: float, passage: Passage, start: int, end: int,
-                      passages: list[Passage]) -> Answer:
+def _candidate_answer(question: str, score: float, passage: Passage, start: int, end: int) -> Answer:
     """An answer for the span ``chunk.text[start:end]``, cited with document offsets and its sentence(s)."""
     chunk = passage.chunk
     sentences = sentence_spans(chunk.text)
@@ -206,8 +201,7 @@ def _candidate_answer(question: str, score: float, passage: Passage, start: int,
         quote=chunk.text[quote_start:quote_end], quote_start=chunk.start + quote_start,
         quote_end=chunk.start + quote_end,
     )
-    return Answer(question=question, text=chunk.text[start:end], score=round(score, 4), citation=citation,
-                  passages=passages)
+    return Answer(question=question, text=chunk.text[start:end], score=round(score, 4), citation=citation)
 
 
 _default: Pipeline | None = None

@@ -67,7 +67,6 @@ class Answer:
     alternatives: list["Answer"] = field(default_factory=list)
     passages: list[Passage] = field(default_factory=list)
     rewritten_question: str | None = None
-    no_answer_score: float | None = None
 
     @property
     def answered(self) -> bool:
@@ -80,7 +79,6 @@ class Answer:
             "rewritten_question": self.rewritten_question,
             "text": self.text,
             "score": self.score,
-            "no_answer_score": self.no_answer_score,
             "citation": None if self.citation is None else {**asdict(self.citation), "label": self.citation.label},
             "alternatives": [a.to_dict() for a in self.alternatives],
             "passages": [p.to_dict() for p in self.passages],
