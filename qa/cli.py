@@ -281,6 +281,18 @@ def _run_bench(args) -> int:
     return 0
 
 
+def _add_serve(sub) -> None:
+    from qa.ui.app import add_arguments
+
+    add_arguments(sub.add_parser("serve", help="start the chat UI (Gradio) on 127.0.0.1:7860"))
+
+
+def _run_serve(args) -> int:
+    from qa.ui.app import run
+
+    return run(args)
+
+
 class UsageError(Exception):
     """A mistake in how the command was called."""
 
@@ -290,6 +302,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     _add_ask(sub)
     _add_index(sub)
+    _add_serve(sub)
     _add_eval(sub)
     _add_bench(sub)
     _add_eval_reader(sub)
@@ -297,7 +310,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-COMMANDS = {"ask": _run_ask, "index": _run_index, "eval": _run_eval, "bench": _run_bench,
+COMMANDS = {"ask": _run_ask, "index": _run_index, "serve": _run_serve, "eval": _run_eval, "bench": _run_bench,
             "eval-reader": _run_eval_reader,
             "train-reader": _run_train_reader}
 

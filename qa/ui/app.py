@@ -152,7 +152,7 @@ class WarmUp:
             return f"\u26a0\ufe0f **Could not load:** {render.escape_text(self.error)}"
         if not self.done.is_set():
             step = self.steps[-1] if self.steps else "Starting"
-            return f"\u23f3 {render.escape_text(step)}\u2026 (step {max(1, len(self.steps))} of 5)"
+            return f"\u23f3 {render.escape_text(step)}\u2026"
         return describe_loaded(self.pipeline)
 
     def watch(self):
@@ -185,10 +185,11 @@ def describe_loaded(pipeline: Pipeline) -> str:
             f"**Reader:** {render.escape_text(describe_reader(pipeline))}")
 
 
-def describe_session(session: SessionCorpus | None, problems: list[str] = ()) -> str:
+def describe_session(session: SessionCorpus | None, problems: list[str] = (), *,
+                     corpus_name: str = "the article") -> str:
     lines = []
     if session is None or not session.documents:
-        lines.append("Answers come from the article only. Your documents join this session's corpus; "
+        lines.append(f"Answers come from {corpus_name} only. Your documents join this session's corpus; "
                      "no one else sees them.")
     else:
         lines.append("Your documents in this session:")
@@ -215,9 +216,13 @@ def suggested_questions(documents: list[Document], limit: int = 5) -> list[str]:
 
 def build_app(pipeline: Pipeline, *, feedback_path: str | os.PathLike = DEFAULT_FEEDBACK_FILE,
               examples: list[str] | tuple[str, ...] | None = None, title: str = "Ask the article",
+              corpus_name: str = "the article",
               max_upload_bytes: int = DEFAULT_MAX_UPLOAD_BYTES, concurrency: int = DEFAULT_CONCURRENCY) -> gr.Blocks:
     """The chat page over ``pipeline`` (shared by every session; its index and models load in the
-    background as soon as the app is built, with progress on the page)."""
+    background as soon as the app is built, with progress on the page).
+
+    ``corpus_name`` is how the page calls the shared corpus ("the article", "the documents").
+    """
     feedback = FeedbackLog(feedback_path)
     startup = WarmUp(pipeline).start()
     examples = list(ARTICLE_EXAMPLES if examples is None else examples)
@@ -262,10 +267,10 @@ def build_app(pipeline: Pipeline, *, feedback_path: str | os.PathLike = DEFAULT_
             gr.Warning(problem)
         if added:
             gr.Info(f"Added {', '.join(d.title for d in added)}. Ask away.")
-        return session, describe_session(session, problems), None
+        return session, describe_session(session, problems, corpus_name=corpus_name), None
 
     def on_reset():
-        return None, describe_session(None)
+        return None, describe_session(None, corpus_name=corpus_name)
 
     def ask(question: str, top_k: int | None = None) -> dict:
         """Answer a question from the corpus; returns Answer.to_dict() (text None = the corpus doesn't say)."""
@@ -289,7 +294,7 @@ def build_app(pipeline: Pipeline, *, feedback_path: str | os.PathLike = DEFAULT_
                     allow_tags=False, sanitize_html=True, render_markdown=True,
                 )
                 with gr.Row():
-                    question = gr.Textbox(show_label=False, placeholder="Ask a question about the article",
+                    question = gr.Textbox(show_label=False, placeholder=f"Ask a question about {corpus_name}",
                                           elem_id="qa-question", scale=6, max_lines=4, autofocus=True)
                     ask_button = gr.Button("Ask", variant="primary", scale=1, min_width=80, elem_id="qa-ask")
                 if examples:
@@ -308,8 +313,8 @@ def build_app(pipeline: Pipeline, *, feedback_path: str | os.PathLike = DEFAULT_
                     uploads = gr.File(label=f"Add .txt, .md or .html files (up to {describe_size(max_upload_bytes)} "
                                             "each)", file_count="multiple", file_types=list(UPLOAD_SUFFIXES),
                                       elem_id="qa-upload")
-                    session_info = gr.Markdown(describe_session(None), elem_id="qa-session")
-                    reset = gr.Button("Back to the article only", size="sm", elem_id="qa-reset")
+                    session_info = gr.Markdown(describe_session(None, corpus_name=corpus_name), elem_id="qa-session")
+                    reset = gr.Button(f"Back to {corpus_name} only", size="sm", elem_id="qa-reset")
 
         private = {"api_visibility": "private"}
         ask_inputs = [question, chatbot, turns, session, top_k, threshold]
@@ -409,6 +414,7 @@ def run(args: argparse.Namespace) -> int:
     multi = len(documents) > 1
     demo = build_app(pipeline, feedback_path=options.feedback_file, examples=suggested_questions(documents),
                      title="Ask the documents" if multi else "Ask the article",
+                     corpus_name="the documents" if multi else "the article",
                      max_upload_bytes=options.max_upload_bytes, concurrency=options.concurrency)
     print(f"Serving on http://{options.host}:{options.port} (feedback: {Path(options.feedback_file).absolute()})",
           file=sys.stderr)

@@ -77,7 +77,8 @@ def segments_markdown(segments: list[tuple[str, str | None]]) -> str:
 def answer_markdown(answer: Answer) -> str:
     """The reply itself: the quoted span, its citation and confidence, then the ranked alternatives."""
     c = answer.citation
-    lines = [
+    lines = [understood_as(answer), ""] if answer.rewritten_question else []
+    lines += [
         f"**\u201c{escape_text(answer.text)}\u201d**",
         "",
         f"{escape_text(c.label)} \u2014 *{escape_text(c.document)}* \u00b7 confidence {answer.score:.2f}",
@@ -99,11 +100,13 @@ def _alternative_where(alt: Answer, doc_id: str) -> str:
 
 def no_answer_markdown(answer: Answer, *, multi_document: bool, threshold: float, closest: int = 3) -> str:
     """The plain "doesn't say", with the closest passages instead of a guess."""
-    lines = [f"**{corpus_phrase(multi_document)}.** No passage answers this question with enough confidence "
+    lines = [understood_as(answer), ""] if answer.rewritten_question else []
+    lines += [f"**{corpus_phrase(multi_document)}.** No passage answers this question with enough confidence "
              f"(best {answer.score:.2f}, threshold {threshold:.2f})."]
     if answer.passages:
         lines += ["", "The closest passages:"]
-        lines += [f"{p.rank}. {_passage_where(p)}: {escape_text(clip(p.chunk.text, 200))}"
+        named = _several_documents(answer.passages)
+        lines += [f"{p.rank}. {_passage_where(p, named)}: {escape_text(clip(p.chunk.text, 200))}"
                   for p in answer.passages[:closest]]
     return "\n".join(lines)
 
@@ -122,14 +125,15 @@ def sources_markdown(answer: Answer) -> str:
     """The retrieved passages, ranked, with their retrieval scores; the rewritten question first."""
     lines = []
     if answer.rewritten_question:
-        lines += [f"Understood as: *{escape_text(answer.rewritten_question)}*", ""]
+        lines += [understood_as(answer), ""]
+    named = _several_documents(answer.passages)
     for p in answer.passages:
         evidence = [f"fusion {p.score:.4f}"]
         if p.similarity is not None:
             evidence.append(f"similarity {p.similarity:.2f}")
         if p.bm25 is not None:
             evidence.append(f"BM25 {p.bm25:.2f}")
-        lines.append(f"{p.rank}. {_passage_where(p)} \u00b7 {_DOT.join(evidence)}  ")
+        lines.append(f"{p.rank}. {_passage_where(p, named)} \u00b7 {_DOT.join(evidence)}  ")
         lines.append(f"   {escape_text(clip(p.chunk.text, 320))}")
     if answer.text is None and answer.alternatives:
         lines += ["", "Withheld guesses (below the threshold):"]
@@ -138,9 +142,20 @@ def sources_markdown(answer: Answer) -> str:
     return "\n".join(lines) if lines else "No passages were retrieved."
 
 
-def _passage_where(p: Passage) -> str:
+def understood_as(answer: Answer) -> str:
+    """The follow-up as it was understood (the standalone question that was searched)."""
+    return f"Understood as: *{escape_text(answer.rewritten_question)}*"
+
+
+def _several_documents(passages: list[Passage]) -> bool:
+    return len({p.chunk.doc_id for p in passages}) > 1
+
+
+def _passage_where(p: Passage, name_document: bool) -> str:
+    """"¶11 · section", with the document's title when passages come from several documents."""
     section = f" \u00b7 {p.chunk.section}" if p.chunk.section else ""
-    return f"**{escape_text(f'¶{p.chunk.paragraph}{section}')}** *{escape_text(p.chunk.doc_title)}*"
+    where = f"**{escape_text(f'¶{p.chunk.paragraph}{section}')}**"
+    return f"{where} *{escape_text(p.chunk.doc_title)}*" if name_document else where
 
 
 def answer_messages(answer: Answer, *, multi_document: bool, threshold: float) -> list[dict]:
