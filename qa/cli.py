@@ -167,17 +167,15 @@ def _add_index(sub) -> None:
 
 
 def _run_index(args) -> int:
-    import shutil
     import time
     from pathlib import Path
 
+    from qa.retriever.index import MANIFEST
+
     pipeline = _pipeline(args)
     directory = Path(pipeline.settings.index_dir)
-    if args.rebuild and directory.exists():
-        for name in ("manifest.json", "vectors.faiss", "chunks.jsonl"):
-            (directory / name).unlink(missing_ok=True)
-        if not any(directory.iterdir()):
-            shutil.rmtree(directory)
+    if args.rebuild:
+        (directory / MANIFEST).unlink(missing_ok=True)  # without its manifest the index is rebuilt
     started = time.perf_counter()
     index = pipeline.search_index()
     seconds = time.perf_counter() - started
@@ -322,7 +320,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return COMMANDS[args.command](args)
-    except (QAError, UsageError, ValueError, OSError) as exc:
+    except (QAError, UsageError, ValueError, OSError, KeyError) as exc:
         print(f"qa: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

@@ -14,6 +14,8 @@ from pathlib import Path
 PACKAGE_DIR = Path(__file__).resolve().parent
 PROJECT_DIR = PACKAGE_DIR.parent
 SHIPPED_READER_DIR = PACKAGE_DIR / "models" / "reader"
+#: Questions are clipped to this many tokens before reading, so a window always has room for context.
+MAX_QUERY_TOKENS = 64
 
 # Nothing in this product may reach the Hugging Face hub or send analytics.
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -87,7 +89,10 @@ class Settings:
         for f in dataclasses.fields(cls):
             raw = environ.get(f"QA_{f.name.upper()}")
             if raw is not None and raw.strip() != "":
-                values[f.name] = _parse(f, raw)
+                try:
+                    values[f.name] = _parse(f, raw)
+                except ValueError:
+                    raise ValueError(f"QA_{f.name.upper()}={raw!r} is not a valid {f.name}") from None
         values.update({k: v for k, v in overrides.items() if v is not None})
         if isinstance(values.get("corpus"), (str, Path)):
             values["corpus"] = (str(values["corpus"]),)
@@ -105,8 +110,11 @@ class Settings:
             raise ValueError(f"index_type must be flat or hnsw, not {self.index_type!r}")
         if self.answer_threshold is not None and not 0.0 <= self.answer_threshold <= 1.0:
             raise ValueError("answer_threshold must be between 0 and 1")
-        if self.doc_stride >= self.max_seq_length - 32:
-            raise ValueError("doc_stride must be well below max_seq_length")
+        if self.max_seq_length < 128 or self.max_seq_length > 512:
+            raise ValueError("max_seq_length must be between 128 and 512 tokens")
+        # The window must hold the (clipped) question, special tokens and more context than the overlap.
+        if not 0 <= self.doc_stride < self.max_seq_length - MAX_QUERY_TOKENS - 4:
+            raise ValueError(f"doc_stride must be below max_seq_length - {MAX_QUERY_TOKENS + 4}")
         return self
 
     def replace(self, **changes) -> "Settings":

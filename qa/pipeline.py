@@ -8,6 +8,7 @@ by every caller of the same pipeline.
 from __future__ import annotations
 
 import hashlib
+import unicodedata
 import json
 import threading
 from collections.abc import Sequence
@@ -27,13 +28,19 @@ from qa.types import Answer, Citation, Passage
 
 #: Alternatives whose confidence is below this are noise, not alternatives.
 _ALTERNATIVE_FLOOR = 0.01
+#: qa.read reads all of its context; past this size, index it as a corpus instead.
+_MAX_CONTEXT_CHARS = 200_000
 
 
 def clean_question(question, max_chars: int) -> str:
     """Validate and tidy a question: text, not empty, not over ``max_chars``, no control characters."""
     if not isinstance(question, str):
         raise QuestionError("the question must be text")
-    cleaned = "".join(ch if ch.isprintable() or ch in "\t\n" else " " for ch in question)
+    if len(question) > 4 * max_chars:  # refuse before doing any work on a huge string
+        raise QuestionError(f"the question is too long ({len(question)} characters; the limit is {max_chars})")
+    # Control characters (NUL, escapes) become spaces; format characters such as the zero-width
+    # non-joiner that Persian spelling needs are kept.
+    cleaned = "".join(" " if unicodedata.category(ch) in ("Cc", "Cs", "Co", "Cn") else ch for ch in question)
     cleaned = normalize_space(cleaned)
     if not cleaned:
         raise QuestionError("the question is empty")
@@ -81,7 +88,7 @@ class Pipeline:
                 documents = load_corpus(self.settings.corpus)
                 chunks = chunk_corpus(documents, max_chars=self.settings.chunk_max_chars)
                 dense, built = load_or_build_index(
-                    self.settings.index_dir, self._fingerprint(documents), chunks,
+                    self.settings.index_dir, self._fingerprint(chunks), chunks,
                     lambda todo: self._embed_chunks(todo, progress=True),
                     index_type=self.settings.index_type, log=log,
                     describe={"embedding_model": self.embedder.model_path, "documents": [d.source for d in documents],
@@ -92,10 +99,12 @@ class Pipeline:
                 self._documents, self._index, self.index_was_built = documents, SearchIndex.over(dense), built
             return self._index
 
-    def _fingerprint(self, documents: Sequence[Document]) -> str:
+    def _fingerprint(self, chunks: Sequence[Chunk]) -> str:
+        """What the index depends on: the chunks themselves (so parser and chunker changes count too),
+        the embedding model and the settings that shape the vectors."""
         recipe = {
             "format": FORMAT_VERSION,
-            "documents": [d.fingerprint for d in documents],
+            "chunks": hashlib.sha256(json.dumps([c.to_dict() for c in chunks]).encode()).hexdigest(),
             "embedding": self.embedder.fingerprint,
             "chunk_max_chars": self.settings.chunk_max_chars,
             "heading_weight": self.settings.heading_weight,
@@ -108,7 +117,8 @@ class Pipeline:
         only the new chunks are embedded, and the saved index is left untouched."""
         base = base if base is not None else self.search_index()
         known = {c.doc_id for c in base.chunks}
-        clash = [d.id for d in documents if d.id in known]
+        names = [d.id for d in documents]
+        clash = [name for i, name in enumerate(names) if name in known or name in names[:i]]
         if clash:
             raise ValueError(f"a document named {clash[0]!r} is already in the corpus")
         chunks = chunk_corpus(list(documents), max_chars=self.settings.chunk_max_chars)
@@ -157,6 +167,8 @@ class Pipeline:
         asked = clean_question(question, self.settings.max_question_chars)
         if not isinstance(context, str) or not context.strip():
             raise ValueError("the context is empty")
+        if len(context) > _MAX_CONTEXT_CHARS:
+            raise ValueError(f"the context is too long ({len(context)} characters; the limit is {_MAX_CONTEXT_CHARS})")
         chunk = Chunk(id="context#p1", doc_id="context", doc_title=title or "context", paragraph=1, section=None,
                       kind="body", start=0, end=len(context), text=context)
         passages = [Passage(chunk=chunk, rank=1, score=1.0)]

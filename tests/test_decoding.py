@@ -108,3 +108,15 @@ def test_confidence_is_a_monotone_map_into_unit_interval():
 def test_suppress_overlaps_keeps_distinct_answers():
     spans = [("a", 10, 20), ("a", 12, 15), ("b", 12, 15), ("a", 20, 25), ("a", 0, 11)]
     assert suppress_overlaps(spans) == [0, 2, 3]
+
+
+def test_null_position_can_differ_per_window():
+    # A left-padded window has its [CLS] after the padding.
+    w1 = [None, None, (11, 12), (12, 13), (13, 16), None]
+    w2 = [None, None, None, (29, 38), None]  # [PAD] [PAD] [CLS] Nangarhar [SEP]
+    s1, e1 = logits(len(w1), {0: 5.0, 2: 1.0}), logits(len(w1), {0: 5.0, 4: 1.0})
+    s2, e2 = logits(len(w2), {0: 50.0, 2: 0.0, 3: 4.0}), logits(len(w2), {0: 50.0, 2: 0.0, 3: 4.0})
+    decoded = decode_spans([s1, s2], [e1, e2], [w1, w2], CONTEXT, cls_index=[0, 2])
+    best = decoded.candidates[0]
+    assert CONTEXT[best.start : best.end] == "Nangarhar" and best.margin == pytest.approx(8.0)
+    assert decoded.null_logit == pytest.approx(0.0)

@@ -33,7 +33,7 @@ def test_built_persisted_and_reloaded_without_reembedding(corpus_dir, tmp_path, 
     first = make(corpus_dir, index_dir)
     built = first.search_index()
     assert first.index_was_built
-    assert {p.name for p in index_dir.iterdir()} == {MANIFEST, VECTORS, CHUNKS}
+    assert {p.name for p in index_dir.iterdir()} == {MANIFEST, VECTORS, CHUNKS, ".lock"}
     manifest = json.loads((index_dir / MANIFEST).read_text())
     assert manifest["count"] == len(built.chunks) and "embedding_model" in manifest
 

@@ -34,17 +34,19 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     run, target = Path(args.run), Path(args.target)
-    target.mkdir(parents=True, exist_ok=True)
-    for old in target.iterdir():
-        old.unlink()
-    for name in SHIPPED_FILES:
-        shutil.copy2(run / "model" / name, target / name)
-    for extra in ("special_tokens_map.json", "vocab.txt"):
-        if (run / "model" / extra).exists():
-            shutil.copy2(run / "model" / extra, target / extra)
+    missing = [name for name in SHIPPED_FILES if not (run / "model" / name).is_file()]
+    if missing:
+        parser.error(f"{run / 'model'} lacks {', '.join(missing)}")
+    # Assemble beside the target and swap at the end, so a failure never leaves the package without a reader.
+    staging = target.with_name(target.name + ".staging")
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir(parents=True)
+    for name in SHIPPED_FILES + ("special_tokens_map.json", "vocab.txt"):
+        if (run / "model" / name).exists():
+            shutil.copy2(run / "model" / name, staging / name)
 
     dev = load_examples(run / "dev.jsonl")
-    reader = ExtractiveReader(str(target))
+    reader = ExtractiveReader(str(staging))
     started = time.perf_counter()
     predictions = predict(reader, dev, progress=True)
     seconds = time.perf_counter() - started
@@ -54,8 +56,11 @@ def main(argv: list[str] | None = None) -> int:
     metrics["reader_ms_per_example"] = round(1000 * seconds / max(1, len(dev)), 1)
     training = json.loads((run / "training.json").read_text())
     article = json.loads(Path(args.article_figures).read_text()) if args.article_figures else None
-    write_card(target, card, {"dev": metrics, "training": _training_summary(training), "article": article})
-    (target / "README.md").write_text(model_card(training, card, metrics, article), encoding="utf-8")
+    write_card(staging, card, {"dev": metrics, "training": _training_summary(training), "article": article})
+    (staging / "README.md").write_text(model_card(training, card, metrics, article, staging), encoding="utf-8")
+    if target.exists():
+        shutil.rmtree(target)
+    staging.rename(target)
     print(json.dumps({"threshold": card.answer_threshold, "scale": card.scale, "bias": card.bias, **metrics},
                      indent=2))
     return 0
@@ -70,10 +75,10 @@ def _training_summary(training: dict) -> dict:
             "train_seconds": training["train_seconds"], "finished": training["finished"]}
 
 
-def model_card(training: dict, card, dev: dict, article: dict | None) -> str:
+def model_card(training: dict, card, dev: dict, article: dict | None, model_dir: Path) -> str:
     """The shipped reader's model card (Markdown)."""
     t = _training_summary(training)
-    size_mb = sum(p.stat().st_size for p in SHIPPED_READER_DIR.iterdir()) / 1e6 if SHIPPED_READER_DIR.exists() else 0
+    size_mb = sum(p.stat().st_size for p in model_dir.iterdir()) / 1e6
     lines = [
         "# qa default reader: MiniLM-L6 extractive QA (SQuAD 2.0 objective)",
         "",

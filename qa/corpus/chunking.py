@@ -8,6 +8,7 @@ character offsets: ``document.text[chunk.start:chunk.end] == chunk.text``.
 from __future__ import annotations
 
 import re
+import threading
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -48,6 +49,9 @@ class Chunk:
         return dict(self.__dict__)
 
 
+_SEGMENTER_LOCK = threading.Lock()
+
+
 @lru_cache(maxsize=1)
 def _segmenter():
     import pysbd
@@ -55,7 +59,7 @@ def _segmenter():
     return pysbd.Segmenter(language="en", clean=False, char_span=True)
 
 
-@lru_cache(maxsize=8192)
+@lru_cache(maxsize=2048)
 def sentence_spans(text: str, start: int = 0, end: int | None = None) -> tuple[tuple[int, int], ...]:
     """Sentences of ``text[start:end]`` as absolute (start, end) offsets, whitespace trimmed.
 
@@ -66,7 +70,9 @@ def sentence_spans(text: str, start: int = 0, end: int | None = None) -> tuple[t
     end = len(text) if end is None else end
     piece = text[start:end]
     spans, cursor = [], 0
-    for sentence in _segmenter().segment(piece):
+    with _SEGMENTER_LOCK:  # a pysbd Segmenter keeps the text it works on in itself
+        sentences = _segmenter().segment(piece)
+    for sentence in sentences:
         s = piece.find(sentence.sent.strip(), cursor) if sentence.sent.strip() else -1
         if s < 0:
             continue

@@ -109,7 +109,7 @@ def parse_document(content: str, *, name: str, source: str | None = None, doc_id
 
 # --- plain text -------------------------------------------------------------
 
-_BLOCK_SPLIT = re.compile(r"\n[ \t\u00a0]*\n")
+_BLOCK_SPLIT = re.compile(r"\r?\n[ \t\u00a0\r]*\n")
 _PHOTO_CREDIT = re.compile(r"\((?:[^()]*/[^()]*|AP|AFP|Reuters|Getty Images|CBC|The Associated Press)\)\s*$")
 _DURATION = re.compile(r"\bDuration \d+:\d\d\b")
 _MERGED = (VIDEO, BYLINE)
@@ -278,7 +278,7 @@ class _HTMLText(HTMLParser):
         if self._in_title:
             self.title += data
         elif not self._skip:
-            self._buffer.append(data)
+            self._buffer.append(re.sub(r"\s", " ", data))  # source line wraps are spaces; only <br> breaks
 
     def _flush(self) -> None:
         text = re.sub(r"[ \t\r\f\v]+", " ", "".join(self._buffer))

@@ -39,25 +39,31 @@ def load_examples(path: str | Path) -> list[QAExample]:
     path = Path(path)
     text = path.read_text(encoding="utf-8")
     if path.suffix == ".json":
-        return list(_from_squad_json(json.loads(text)))
+        try:
+            return list(_from_squad_json(json.loads(text)))
+        except (KeyError, TypeError, json.JSONDecodeError) as exc:
+            raise ValueError(f"{path}: not a SQuAD JSON file ({exc})") from exc
     examples = []
     for line_no, line in enumerate(text.splitlines(), 1):
         if not line.strip():
             continue
         try:
             row = json.loads(line)
-            examples.append(
-                QAExample(
-                    id=str(row.get("id", f"{path.stem}-{line_no}")),
-                    question=row["question"],
-                    context=row["context"],
-                    answers=tuple(row.get("answers") or ()),
-                    answer_starts=tuple(row.get("answer_starts") or ()),
-                    source=row.get("source", ""),
-                )
+            example = QAExample(
+                id=str(row.get("id", f"{path.stem}-{line_no}")),
+                question=row["question"],
+                context=row["context"],
+                answers=tuple(row.get("answers") or ()),
+                answer_starts=tuple(row.get("answer_starts") or ()),
+                source=row.get("source", ""),
             )
-        except (KeyError, TypeError, json.JSONDecodeError) as exc:
+        except (KeyError, TypeError, AttributeError, json.JSONDecodeError) as exc:
             raise ValueError(f"{path}:{line_no}: not a QA example ({exc})") from exc
+        if len(example.answer_starts) != len(example.answers) or any(
+            example.context[s : s + len(a)] != a for a, s in zip(example.answers, example.answer_starts)
+        ):
+            raise ValueError(f"{path}:{line_no}: answer_starts do not point at the answers in the context")
+        examples.append(example)
     return examples
 
 

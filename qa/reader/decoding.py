@@ -111,20 +111,23 @@ def decode_spans(
     offsets: Sequence[Offsets],
     context: str,
     *,
-    cls_index: int = 0,
+    cls_index: int | Sequence[int] = 0,
     max_answer_tokens: int = 30,
     n_best: int = 20,
 ) -> DecodedSpans:
     """Decode every window of one context; spans are word-aligned and merged across windows.
 
     Overlapping windows find the same span more than once: after word alignment,
-    identical character spans are merged, keeping the best margin.
+    identical character spans are merged, keeping the best margin. ``cls_index`` is
+    the null position of every window, or one per window.
     """
     best: dict[tuple[int, int], SpanCandidate] = {}
     null_logit = math.inf
+    cls_positions = [cls_index] * len(offsets) if isinstance(cls_index, int) else list(cls_index)
     for w, (s_logits, e_logits, window_offsets) in enumerate(zip(start_logits, end_logits, offsets)):
-        null_logit = min(null_logit, float(s_logits[cls_index] + e_logits[cls_index]))
-        for cand in decode_window(s_logits, e_logits, window_offsets, window=w, cls_index=cls_index,
+        cls = cls_positions[w]
+        null_logit = min(null_logit, float(s_logits[cls] + e_logits[cls]))
+        for cand in decode_window(s_logits, e_logits, window_offsets, window=w, cls_index=cls,
                                   max_answer_tokens=max_answer_tokens, n_best=n_best):
             start, end = align_to_words(context, cand.start, cand.end)
             if end <= start:

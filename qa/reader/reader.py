@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from qa.config import SHIPPED_READER_DIR, quiet_model_loading
+from qa.config import MAX_QUERY_TOKENS, SHIPPED_READER_DIR, quiet_model_loading
 from qa.errors import ReaderError
 from qa.reader.decoding import DecodedSpans, decode_spans
 
@@ -45,7 +45,7 @@ class ExtractiveReader:
     """
 
     def __init__(self, model: str | None = None, *, max_seq_length: int = 256, doc_stride: int = 96,
-                 max_answer_tokens: int = 30, max_query_tokens: int = 64, batch_size: int = 16,
+                 max_answer_tokens: int = 30, max_query_tokens: int = MAX_QUERY_TOKENS, batch_size: int = 16,
                  precision: str = "fp32") -> None:
         self.model = model
         self.precision = precision
@@ -56,6 +56,7 @@ class ExtractiveReader:
         self.batch_size = batch_size
         self._loaded = None
         self._lock = threading.Lock()
+        self._tokenizer_lock = threading.Lock()
 
     @property
     def source(self) -> str:
@@ -105,25 +106,29 @@ class ExtractiveReader:
         import torch
 
         tokenizer, model = self._components()
-        question = clip_question(tokenizer, question, self.max_query_tokens)
         pad_right = tokenizer.padding_side == "right"
-        encoded = tokenizer(
-            [question] * len(contexts) if pad_right else contexts,
-            contexts if pad_right else [question] * len(contexts),
-            truncation="only_second" if pad_right else "only_first",
-            max_length=self.max_seq_length,
-            stride=self.doc_stride,
-            return_overflowing_tokens=True,
-            return_offsets_mapping=True,
-            padding="longest",
-            return_tensors="pt",
-        )
+        # A fast tokenizer switches its truncation/padding state on each call: one caller at a time.
+        with self._tokenizer_lock:
+            question = clip_question(tokenizer, question, self.max_query_tokens)
+            encoded = tokenizer(
+                [question] * len(contexts) if pad_right else contexts,
+                contexts if pad_right else [question] * len(contexts),
+                truncation="only_second" if pad_right else "only_first",
+                max_length=self.max_seq_length,
+                stride=self.doc_stride,
+                return_overflowing_tokens=True,
+                return_offsets_mapping=True,
+                padding="longest",
+                return_tensors="pt",
+            )
         context_id = 1 if pad_right else 0
-        offsets = []
-        for i in range(len(encoded["input_ids"])):
+        offsets, cls_positions = [], []
+        for i, ids in enumerate(encoded["input_ids"].tolist()):
             seq_ids = encoded.sequence_ids(i)
             offsets.append([tuple(o) if seq_ids[t] == context_id else None
                             for t, o in enumerate(encoded["offset_mapping"][i].tolist())])
+            # The null answer lives at [CLS], which is not at 0 when the tokenizer pads on the left.
+            cls_positions.append(ids.index(tokenizer.cls_token_id) if tokenizer.cls_token_id in ids else 0)
         inputs = {k: v for k, v in encoded.items() if k in ("input_ids", "attention_mask", "token_type_ids")}
         starts, ends = [], []
         with torch.inference_mode():
@@ -133,12 +138,12 @@ class ExtractiveReader:
                 ends.append(out.end_logits.float().numpy())
         start_logits, end_logits = np.concatenate(starts), np.concatenate(ends)
         windows_of = encoded["overflow_to_sample_mapping"].tolist()
-        cls_index = 0
         results = []
         for c, context in enumerate(contexts):
             rows = [w for w, owner in enumerate(windows_of) if owner == c]
             results.append(decode_spans([start_logits[w] for w in rows], [end_logits[w] for w in rows],
-                                        [offsets[w] for w in rows], context, cls_index=cls_index,
+                                        [offsets[w] for w in rows], context,
+                                        cls_index=[cls_positions[w] for w in rows],
                                         max_answer_tokens=self.max_answer_tokens))
         return results
 

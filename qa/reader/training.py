@@ -106,7 +106,7 @@ def tokenize_for_training(examples: list[QAExample], tokenizer, config: TrainCon
             features.append(
                 {
                     "input_ids": enc["input_ids"][i],
-                    "token_type_ids": enc["token_type_ids"][i],
+                    "token_type_ids": enc["token_type_ids"][i] if "token_type_ids" in enc else None,
                     "start_positions": start_pos,
                     "end_positions": end_pos,
                 }
@@ -138,15 +138,18 @@ def _collate(features: list[dict], pad_id: int):
     for row, f in enumerate(features):
         n = len(f["input_ids"])
         ids[row, :n] = torch.tensor(f["input_ids"])
-        types[row, :n] = torch.tensor(f["token_type_ids"])
+        if f["token_type_ids"] is not None:
+            types[row, :n] = torch.tensor(f["token_type_ids"])
         mask[row, :n] = 1
-    return {
+    batch = {
         "input_ids": ids,
-        "token_type_ids": types,
         "attention_mask": mask,
         "start_positions": torch.tensor([f["start_positions"] for f in features]),
         "end_positions": torch.tensor([f["end_positions"] for f in features]),
     }
+    if features[0]["token_type_ids"] is not None:  # RoBERTa-style models have none
+        batch["token_type_ids"] = types
+    return batch
 
 
 def train_reader(config: TrainConfig, *, progress: bool = True) -> Path:
@@ -169,7 +172,9 @@ def train_reader(config: TrainConfig, *, progress: bool = True) -> Path:
     write_examples(dev, out / "dev.jsonl")
     tokenizer = AutoTokenizer.from_pretrained(base)
     features = tokenize_for_training(train, tokenizer, config)
-    batches = length_grouped_batches([len(f["input_ids"]) for f in features], config.batch_size, config.seed)
+    lengths = [len(f["input_ids"]) for f in features]
+    batches = length_grouped_batches(lengths, config.batch_size, config.seed)
+    order_epoch = 0
     total_steps = max(1, math.ceil(len(batches) * config.epochs))
     _log(out, f"train examples {len(train)} (features {len(features)}), dev examples {len(dev)}, steps {total_steps}")
 
@@ -186,8 +191,11 @@ def train_reader(config: TrainConfig, *, progress: bool = True) -> Path:
 
     step = 0
     ckpt = out / "checkpoint.pt"
+    recipe = _recipe_hash(config, base)
     if ckpt.exists():
         state = torch.load(ckpt, weights_only=False)
+        if state.get("recipe") not in (None, recipe):
+            raise ValueError(f"{ckpt} belongs to a run with other data or settings; use another --output")
         model.load_state_dict(state["model"])
         optimizer.load_state_dict(state["optimizer"])
         scheduler.load_state_dict(state["scheduler"])
@@ -199,7 +207,8 @@ def train_reader(config: TrainConfig, *, progress: bool = True) -> Path:
         tmp = ckpt.with_suffix(".tmp")
         torch.save(
             {"model": model.state_dict(), "optimizer": optimizer.state_dict(),
-             "scheduler": scheduler.state_dict(), "step": step, "torch_rng": torch.get_rng_state()},
+             "scheduler": scheduler.state_dict(), "step": step, "torch_rng": torch.get_rng_state(),
+             "recipe": recipe},
             tmp,
         )
         os.replace(tmp, ckpt)
@@ -210,7 +219,11 @@ def train_reader(config: TrainConfig, *, progress: bool = True) -> Path:
     bar = tqdm(total=total_steps, initial=step, disable=not progress, desc="training reader")
     running = None
     while step < total_steps:
-        batch = _collate([features[i] for i in batches[step % len(batches)]], tokenizer.pad_token_id)
+        epoch, position = divmod(step, len(batches))
+        if epoch != order_epoch:  # each epoch visits the batches in its own (seeded) order
+            order_epoch = epoch
+            batches = length_grouped_batches(lengths, config.batch_size, config.seed + epoch)
+        batch = _collate([features[i] for i in batches[position]], tokenizer.pad_token_id)
         loss = model(**batch).loss
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
@@ -252,6 +265,16 @@ def train_reader(config: TrainConfig, *, progress: bool = True) -> Path:
     (out / "training.json").write_text(json.dumps(summary, indent=2))
     _log(out, f"saved model after {step} steps in {train_seconds:.0f}s")
     return out / "model"
+
+
+def _recipe_hash(config: TrainConfig, base: str) -> str:
+    """What a checkpoint must match to be resumed: everything but the output, budget and logging knobs."""
+    import hashlib
+
+    fields = {k: v for k, v in asdict(config).items()
+              if k not in ("output_dir", "time_budget_s", "checkpoint_every", "threads")}
+    fields["data_sizes"] = [Path(p).stat().st_size for p in config.data]
+    return hashlib.sha256(json.dumps({**fields, "base": base}, sort_keys=True, default=str).encode()).hexdigest()
 
 
 def _log(out: Path, message: str) -> None:

@@ -34,9 +34,10 @@ class Embedder:
         if not path.is_dir():
             return f"hub:{self.model_path}"
         digest = hashlib.sha256()
-        for name in ("config.json", "modules.json", "tokenizer.json"):
+        for name in ("config.json", "modules.json", "tokenizer.json", "sentence_bert_config.json",
+                     "config_sentence_transformers.json", "1_Pooling/config.json"):
             if (path / name).exists():
-                digest.update((path / name).read_bytes())
+                digest.update(name.encode() + (path / name).read_bytes())
         for weights in sorted(path.glob("*.safetensors")) + sorted(path.glob("*.bin")):
             digest.update(f"{weights.name}:{weights.stat().st_size}".encode())
         return f"{path.name}:{digest.hexdigest()[:16]}"

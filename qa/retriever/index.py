@@ -19,6 +19,7 @@ import json
 import os
 import sys
 import tempfile
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -79,19 +80,15 @@ def build_index(chunks: list[Chunk], vectors: np.ndarray, fingerprint: str, inde
     return DenseIndex(list(chunks), index, fingerprint)
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
 
 
-def _atomic_write(path: Path, write) -> None:
+def _atomic_write(path: Path, data: bytes) -> None:
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as f:
-            write(f)
+            f.write(data)
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)
@@ -106,17 +103,21 @@ def save_index(index: DenseIndex, directory: str | Path, *, describe: dict | Non
     directory.mkdir(parents=True, exist_ok=True)
     faiss = _faiss()
     (directory / MANIFEST).unlink(missing_ok=True)  # from here on, a crash leaves "no index", not a stale one
-    _atomic_write(directory / VECTORS, lambda f: f.write(faiss.serialize_index(index.faiss_index).tobytes()))
-    lines = "".join(json.dumps(c.to_dict(), ensure_ascii=False) + "\n" for c in index.chunks)
-    _atomic_write(directory / CHUNKS, lambda f: f.write(lines.encode("utf-8")))
+    # Checksums come from the bytes written, not from re-reading files that another process may replace.
+    payload = {
+        VECTORS: faiss.serialize_index(index.faiss_index).tobytes(),
+        CHUNKS: "".join(json.dumps(c.to_dict(), ensure_ascii=False) + "\n" for c in index.chunks).encode("utf-8"),
+    }
+    for name, data in payload.items():
+        _atomic_write(directory / name, data)
     manifest = {
         "format_version": FORMAT_VERSION,
         "fingerprint": index.fingerprint,
         "count": len(index.chunks),
-        "files": {name: _sha256(directory / name) for name in (VECTORS, CHUNKS)},
+        "files": {name: _sha256(data) for name, data in payload.items()},
         **(describe or {}),
     }
-    _atomic_write(directory / MANIFEST, lambda f: f.write(json.dumps(manifest, indent=2).encode("utf-8")))
+    _atomic_write(directory / MANIFEST, json.dumps(manifest, indent=2).encode("utf-8"))
 
 
 def load_index(directory: str | Path, fingerprint: str) -> DenseIndex:
@@ -140,15 +141,18 @@ def load_index(directory: str | Path, fingerprint: str) -> DenseIndex:
         raise IndexCorruptError("the index was written by another version of qa")
     if manifest.get("fingerprint") != fingerprint:
         raise IndexCorruptError("the corpus, the embedding model or the chunking settings changed")
+    data = {}
     for name in (VECTORS, CHUNKS):
-        path = directory / name
-        if not path.exists():
-            raise IndexCorruptError(f"{name} is missing")
-        if _sha256(path) != files.get(name):
+        try:
+            data[name] = (directory / name).read_bytes()  # read once: what is checked is what is loaded
+        except FileNotFoundError:
+            raise IndexCorruptError(f"{name} is missing") from None
+        if _sha256(data[name]) != files.get(name):
             raise IndexCorruptError(f"{name} is truncated or corrupted (checksum mismatch)")
     try:
-        faiss_index = _faiss().deserialize_index(np.frombuffer((directory / VECTORS).read_bytes(), dtype=np.uint8))
-        chunks = [Chunk(**json.loads(line)) for line in (directory / CHUNKS).read_text(encoding="utf-8").splitlines()]
+        faiss_index = _faiss().deserialize_index(np.frombuffer(data[VECTORS], dtype=np.uint8))
+        # Split on "\n" only: JSON keeps U+2028 and U+0085 unescaped, and splitlines() would break on them.
+        chunks = [Chunk(**json.loads(line)) for line in data[CHUNKS].decode("utf-8").split("\n") if line]
     except Exception as exc:  # FAISS raises RuntimeError, JSON ValueError, Chunk TypeError
         raise IndexCorruptError(f"the index files cannot be read ({exc})") from exc
     if faiss_index.ntotal != len(chunks) or len(chunks) != manifest.get("count"):
@@ -165,16 +169,40 @@ def load_or_build_index(directory, fingerprint: str, chunks: list[Chunk], embed,
     working in-memory index, with a warning.
     """
     log = log or (lambda message: print(message, file=sys.stderr))
+    with _build_lock(Path(directory)):  # two processes starting together build once, not over each other
+        try:
+            return load_index(directory, fingerprint), False
+        except FileNotFoundError:
+            log(f"Building the index in {directory} ({len(chunks)} chunks)...")
+        except IndexCorruptError as exc:
+            log(f"Rebuilding the index in {directory}: {exc}.")
+        return _build_and_save(directory, fingerprint, chunks, embed, index_type, describe, log), True
+
+
+@contextmanager
+def _build_lock(directory: Path):
+    """An exclusive lock file in the index folder; no lock (and no error) where the folder is not writable."""
+    import fcntl
+
     try:
-        return load_index(directory, fingerprint), False
-    except FileNotFoundError:
-        log(f"Building the index in {directory} ({len(chunks)} chunks)...")
-    except IndexCorruptError as exc:
-        log(f"Rebuilding the index in {directory}: {exc}.")
+        directory.mkdir(parents=True, exist_ok=True)
+        handle = open(directory / ".lock", "a")
+    except OSError:
+        yield
+        return
+    with handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _build_and_save(directory, fingerprint, chunks, embed, index_type, describe, log) -> DenseIndex:
     vectors = embed(chunks)
     index = build_index(chunks, vectors, fingerprint, index_type)
     try:
         save_index(index, directory, describe=describe)
     except OSError as exc:
         log(f"Warning: could not save the index to {directory} ({exc.strerror or exc}); using it from memory.")
-    return index, True
+    return index
