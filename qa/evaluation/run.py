@@ -135,16 +135,17 @@ def _retrieval_metrics(pipeline, questions: list[EvalQuestion], mode: str) -> di
 
 def _gold_paragraph_run(pipeline, questions: list[EvalQuestion]) -> list[str | None]:
     """The reader alone, given the (first) evidence paragraph: separates reader errors from retrieval errors."""
-    by_paragraph = {c.paragraph: c for c in pipeline.search_index().chunks if c.doc_id == _doc_id(pipeline)}
+    by_paragraph: dict[int, list[str]] = defaultdict(list)  # a split paragraph has several chunks
+    for c in pipeline.search_index().chunks:
+        if c.doc_id == _doc_id(pipeline):
+            by_paragraph[c.paragraph].append(c.text)
     out = []
     for q in questions:
         if not q.answerable:
             out.append(None)
             continue
-        chunk = by_paragraph[min(q.paragraphs)]
-        text = " ".join(by_paragraph[p].text for p in sorted(q.paragraphs) if p in by_paragraph)
-        answer = pipeline.read(q.standalone or q.question, text or chunk.text)
-        out.append(answer.text)
+        text = "\n\n".join(part for p in sorted(q.paragraphs) for part in by_paragraph.get(p, []))
+        out.append(pipeline.read(q.standalone or q.question, text).text if text.strip() else None)
     return out
 
 
@@ -163,6 +164,7 @@ def _fresh_index_build_seconds(pipeline) -> float:
 
 
 def _doc_id(pipeline) -> str:
+    """The question set is about the first document of the corpus (the article)."""
     return pipeline.documents[0].id
 
 
