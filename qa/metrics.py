@@ -127,3 +127,15 @@ def best_threshold(scores: Sequence[float], f1_if_answered: Sequence[float], ans
     curve = threshold_curve(scores, f1_if_answered, answerable)
     best = max(f for _, f in curve)
     return next(t for t, f in curve if math.isclose(f, best) or f == best)
+
+
+def latency_summary(seconds: Sequence[float]) -> dict:
+    """Median, 95th percentile (nearest rank) and mean of durations in seconds, as milliseconds."""
+    import statistics
+
+    ordered = sorted(seconds)
+    if not ordered:
+        return {}
+    p95 = ordered[min(len(ordered) - 1, int(round(0.95 * (len(ordered) - 1))))]
+    return {"p50_ms": round(1000 * statistics.median(ordered), 2), "p95_ms": round(1000 * p95, 2),
+            "mean_ms": round(1000 * statistics.fmean(ordered), 2)}

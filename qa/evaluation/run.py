@@ -18,8 +18,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from qa.config import PROJECT_DIR, Settings
-from qa.metrics import (exact_match, expected_calibration_error, f1_score, mean_reciprocal_rank, recall_at_k,
-                        reliability_bins, threshold_curve)
+from qa.evaluation.bench import fresh_index_build_seconds
+from qa.metrics import (exact_match, expected_calibration_error, f1_score, latency_summary, mean_reciprocal_rank,
+                        recall_at_k, reliability_bins, threshold_curve)
 
 DEFAULT_QUESTIONS = PROJECT_DIR / "eval" / "questions.jsonl"
 DEFAULT_REPORTS = PROJECT_DIR / "eval" / "reports"
@@ -149,20 +150,6 @@ def _gold_paragraph_run(pipeline, questions: list[EvalQuestion]) -> list[str | N
     return out
 
 
-def _fresh_index_build_seconds(pipeline) -> float:
-    """Time a from-scratch build of this corpus's index (in a temporary folder; models already loaded)."""
-    import tempfile
-
-    from qa.pipeline import Pipeline
-
-    with tempfile.TemporaryDirectory() as directory:
-        fresh = Pipeline(pipeline.settings.replace(index_dir=directory))
-        fresh.embedder = pipeline.embedder
-        started = time.perf_counter()
-        fresh.search_index(log=lambda message: None)
-        return time.perf_counter() - started
-
-
 def _doc_id(pipeline) -> str:
     """The question set is about the first document of the corpus (the article)."""
     return pipeline.documents[0].id
@@ -187,15 +174,6 @@ def _calibration(questions: list[EvalQuestion], run: Run) -> dict:
             "bins": reliability_bins(run.scores, correct)}
 
 
-def _latency(seconds: list[float]) -> dict:
-    ordered = sorted(seconds)
-    if not ordered:
-        return {}
-    p95 = ordered[min(len(ordered) - 1, int(round(0.95 * (len(ordered) - 1))))]
-    return {"p50_ms": round(1000 * statistics.median(ordered), 1), "p95_ms": round(1000 * p95, 1),
-            "mean_ms": round(1000 * statistics.fmean(ordered), 1)}
-
-
 def evaluate(settings: Settings | None = None, *, questions_path: str | Path = DEFAULT_QUESTIONS,
              limit: int | None = None, progress=None, read_all: bool = True) -> dict:
     """Run every measurement and return the figures as one JSON-serialisable dict."""
@@ -210,7 +188,7 @@ def evaluate(settings: Settings | None = None, *, questions_path: str | Path = D
     cold_start = time.perf_counter() - started
     del first
     log(f"cold start {cold_start:.1f}s; {len(questions)} questions")
-    index_seconds = _fresh_index_build_seconds(pipeline)
+    index_seconds = fresh_index_build_seconds(pipeline)
 
     report: dict = {
         "created": time.strftime("%Y-%m-%d %H:%M:%S"),
@@ -235,7 +213,7 @@ def evaluate(settings: Settings | None = None, *, questions_path: str | Path = D
     report["gold_paragraph"] = _answer_metrics(questions, gold)["answerable"]
     report["retrieval"] = {mode: _retrieval_metrics(pipeline, questions, mode) for mode in RETRIEVAL_MODES}
     report["baselines"] = {
-        name: {**_answer_metrics(questions, run.predictions)["overall"], **_latency(run.seconds)}
+        name: {**_answer_metrics(questions, run.predictions)["overall"], **latency_summary(run.seconds)}
         for name, run in runs.items()
     }
     cited = [(q, p) for q, p, text in zip(questions, main_run.cited_paragraphs, main_run.predictions)
@@ -243,7 +221,7 @@ def evaluate(settings: Settings | None = None, *, questions_path: str | Path = D
     report["citation_accuracy"] = round(sum(p in q.paragraphs for q, p in cited) / max(1, len(cited)), 4)
     report["abstention"] = _abstention(questions, main_run, pipeline.answer_threshold)
     report["calibration"] = _calibration(questions, main_run)
-    report["latency"] = {**_latency(main_run.seconds), "seconds": [round(s, 4) for s in main_run.seconds],
+    report["latency"] = {**latency_summary(main_run.seconds), "seconds": [round(s, 4) for s in main_run.seconds],
                          "cold_start_s": round(cold_start, 2), "index_build_s": round(index_seconds, 2),
                          "index_was_built": pipeline.index_was_built,
                          "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)}
