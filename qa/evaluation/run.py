@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import resource
-import statistics
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
