@@ -252,6 +252,9 @@ def _add_bench(sub) -> None:
     p.add_argument("--json", default=None, help="also write the figures to this JSON file")
     p.add_argument("--scale", type=int, default=None, metavar="N",
                    help="instead: index N generated paragraphs, compare flat and HNSW FAISS indexes")
+    p.add_argument("--load", type=int, default=None, metavar="CLIENTS",
+                   help="instead: CLIENTS concurrent gradio clients x --per-client questions against the app")
+    p.add_argument("--per-client", type=int, default=10)
     _add_settings(p)
 
 
@@ -263,6 +266,17 @@ def _run_bench(args) -> int:
     from qa.evaluation.bench import print_benchmark, run_benchmark
 
     console = Console()
+    if args.load:
+        from qa.evaluation.load import run_load
+        from qa.pipeline import Pipeline
+
+        results = run_load(Pipeline(settings_from_args(args)), clients=args.load,
+                           questions_per_client=args.per_client,
+                           log=lambda message: console.print(f"[dim]{message}[/]"))
+        console.print_json(json.dumps(results))
+        if args.json:
+            Path(args.json).write_text(json.dumps(results, indent=2) + "\n")
+        return 0 if results["failed"] == 0 and results["mismatched"] == 0 else 1
     if args.scale:
         from qa.evaluation.bench import scale_benchmark
 
