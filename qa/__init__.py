@@ -3,7 +3,7 @@
 >>> import qa
 >>> answer = qa.ask("How many fighters are estimated to be affiliated with ISIS-K?")   # doctest: +SKIP
 >>> answer.text, answer.citation.label                                                  # doctest: +SKIP
-('at least 2,000', '¶18 · How big is its membership?')
+('2,000', '¶18 · How big is its membership?')
 
 Heavy libraries (torch, transformers, FAISS) load on first use, not on import.
 """
