@@ -277,7 +277,7 @@ def test_bad_uploads_are_refused_one_by_one_and_lose_nothing(tmp_path):
     same, added, problems = add_uploads(pipeline, session, files, max_bytes=2000)
     assert same is session and added == [] and pipeline.calls == []
     assert problems == [
-        "photo.pdf: unsupported file type .pdf; upload .txt, .md or .html",
+        "photo.pdf: unsupported file type .pdf; use .txt, .md or .html",
         "latin1.txt is not UTF-8 text (byte 3)",
         "empty.md holds no text to answer from",
         "big.txt is 5 KB; the limit is 2 KB",

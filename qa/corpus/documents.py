@@ -73,21 +73,37 @@ def load_corpus(paths) -> list[Document]:
     return documents
 
 
-def load_document(path: str | Path, *, doc_id: str | None = None) -> Document:
-    """Read one file; its format is chosen by suffix."""
+def describe_size(n: int) -> str:
+    """A file size for people: "2.0 MB", "5 KB"."""
+    return f"{n / (1024 * 1024):.1f} MB" if n >= 100 * 1024 else f"{max(1, round(n / 1024))} KB"
+
+
+def load_document(path: str | Path, *, name: str | None = None, source: str | None = None,
+                  max_bytes: int | None = None, doc_id: str | None = None) -> Document:
+    """Read one file; its format is chosen by the suffix of ``name`` (default: the file's own name).
+
+    Raises :class:`CorpusError` with a message for people: unsupported type, over ``max_bytes``,
+    unreadable, not UTF-8, binary, or holding no text.
+    """
     path = Path(path)
-    suffix = path.suffix.lower()
+    name = name or path.name
+    suffix = Path(name).suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
-        raise CorpusError(f"{path.name}: unsupported file type {suffix or '(none)'}; use .txt, .md or .html")
+        raise CorpusError(f"{name}: unsupported file type {suffix or '(none)'}; use .txt, .md or .html")
     try:
+        size = path.stat().st_size
+        if max_bytes is not None and size > max_bytes:
+            raise CorpusError(f"{name} is {describe_size(size)}; the limit is {describe_size(max_bytes)}")
         raw = path.read_bytes()
     except OSError as exc:
-        raise CorpusError(f"cannot read {path}: {exc.strerror or exc}") from exc
+        raise CorpusError(f"cannot read {name}: {exc.strerror or exc}") from exc
     try:
         content = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise CorpusError(f"{path.name} is not UTF-8 text (byte {exc.start})") from exc
-    return parse_document(content, name=path.name, source=str(path), doc_id=doc_id)
+        raise CorpusError(f"{name} is not UTF-8 text (byte {exc.start})") from exc
+    if "\x00" in content:
+        raise CorpusError(f"{name} is not a text file")
+    return parse_document(content, name=name, source=source or str(path), doc_id=doc_id)
 
 
 def parse_document(content: str, *, name: str, source: str | None = None, doc_id: str | None = None) -> Document:

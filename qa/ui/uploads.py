@@ -11,12 +11,12 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from qa.corpus.documents import Document, parse_document
+from qa.corpus.documents import SUPPORTED_SUFFIXES, Document, describe_size, load_document
 from qa.errors import CorpusError
 from qa.retriever.retriever import SearchIndex
 
 #: File types a user may upload (the formats ``qa.corpus`` reads).
-UPLOAD_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm")
+UPLOAD_SUFFIXES = SUPPORTED_SUFFIXES
 DEFAULT_MAX_UPLOAD_BYTES = 2 * 1024 * 1024
 
 
@@ -28,32 +28,11 @@ class SessionCorpus:
     documents: tuple[Document, ...]
 
 
-def describe_size(n: int) -> str:
-    return f"{n / (1024 * 1024):.1f} MB" if n >= 100 * 1024 else f"{max(1, round(n / 1024))} KB"
-
-
 def read_upload(path: str | os.PathLike, *, max_bytes: int = DEFAULT_MAX_UPLOAD_BYTES,
                 name: str | None = None) -> Document:
     """Read one uploaded file into a document; raises :class:`CorpusError` with a message for the user."""
-    path = Path(path)
-    name = name or path.name
-    suffix = Path(name).suffix.lower()
-    if suffix not in UPLOAD_SUFFIXES:
-        raise CorpusError(f"{name}: unsupported file type {suffix or '(none)'}; upload .txt, .md or .html")
-    try:
-        size = path.stat().st_size
-        if size > max_bytes:
-            raise CorpusError(f"{name} is {describe_size(size)}; the limit is {describe_size(max_bytes)}")
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise CorpusError(f"cannot read {name}: {exc.strerror or exc}") from exc
-    try:
-        content = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise CorpusError(f"{name} is not UTF-8 text (byte {exc.start})") from exc
-    if "\x00" in content:
-        raise CorpusError(f"{name} is not a text file")
-    return parse_document(content, name=name, source=f"upload: {name}")
+    name = name or Path(path).name
+    return load_document(path, name=name, source=f"upload: {name}", max_bytes=max_bytes)
 
 
 def add_uploads(pipeline, session: SessionCorpus | None, paths, *,
