@@ -75,6 +75,23 @@ def _training_summary(training: dict) -> dict:
             "train_seconds": training["train_seconds"], "finished": training["finished"]}
 
 
+def _reproduce(training: dict) -> list[str]:
+    """How to get these weights again, stage by stage (a run may continue from an earlier one)."""
+    stages, run = [], training
+    while run is not None:
+        config = run["config"]
+        base = config.get("base_model")
+        flags = (f"--max-examples {config['max_examples']} --seed {config['seed']} "
+                 f"--learning-rate {config['learning_rate']} --warmup-ratio {config['warmup_ratio']}"
+                 + (f" --base-model {base}" if base else ""))
+        stages.append(f"`python train/train_reader.py --data ../shared/qa-data/train.jsonl --output "
+                      f"{config['output_dir']} {flags}`")
+        earlier = Path(base).parent / "training.json" if base else None
+        run = json.loads(earlier.read_text()) if earlier and earlier.is_file() else None
+    lines = ["- Reproduce, in order:"] + [f"  {i}. {stage}" for i, stage in enumerate(reversed(stages), 1)]
+    return lines + [f"  then `python train/ship_reader.py {training['config']['output_dir']}`."]
+
+
 def model_card(training: dict, card, dev: dict, article: dict | None, model_dir: Path) -> str:
     """The shipped reader's model card (Markdown)."""
     t = _training_summary(training)
@@ -102,9 +119,10 @@ def model_card(training: dict, card, dev: dict, article: dict | None, model_dir:
         f"- {t['train_examples']:,} training examples ({t['train_features']:,} windows), {t['steps']} steps,",
         f"  batch {t['batch_size']}, AdamW lr {t['learning_rate']} with {t['warmup_ratio']:.0%} warm-up and linear",
         f"  decay, {t['epochs']} epoch, max sequence {t['max_seq_length']}, stride {t['doc_stride']}, seed {t['seed']}.",
-        f"- {t['train_seconds'] / 60:.0f} minutes on 2 CPU cores (finished {t['finished']}).",
-        "- Reproduce: `python train/train_reader.py --data ../shared/qa-data/train.jsonl --output runs/reader-v1"
-        f" --max-examples {t['max_examples']}`, then `python train/ship_reader.py runs/reader-v1`.",
+        f"- {t['train_seconds'] / 60:.0f} minutes on 2 CPU cores (finished {t['finished']})"
+        + (f", continuing from `{training['config']['base_model']}`." if training["config"].get("base_model")
+           else "."),
+        *_reproduce(training),
         "",
         "## Calibration and abstention",
         "",
