@@ -121,3 +121,31 @@ def test_uploaded_documents_extend_the_index_without_touching_it(corpus_dir, tmp
     with pytest.raises(ValueError, match="already"):
         pipeline.with_documents([doc], base=extended)
     assert np.isfinite(vector).all()
+
+
+def test_a_build_killed_midway_is_rebuilt(corpus_dir, tmp_path):
+    """A real SIGKILL while the index is being written: the next start rebuilds, never trusts a half index."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    index_dir = tmp_path / "index"
+    make(corpus_dir, index_dir).search_index()
+    (corpus_dir / "more.txt").write_text("A second document about a lighthouse keeper named Brigid.\n")
+    code = ("import qa, sys; qa.Pipeline(corpus=(sys.argv[1],), index_dir=sys.argv[2]).search_index()")
+    process = subprocess.Popen([sys.executable, "-c", code, str(corpus_dir), str(index_dir)],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and process.poll() is None:
+        # The rebuild removes the old manifest before writing anything: kill as soon as that happens.
+        if not (index_dir / MANIFEST).exists():
+            os.kill(process.pid, signal.SIGKILL)
+            break
+        time.sleep(0.01)
+    process.wait(timeout=60)
+    again = make(corpus_dir, index_dir)
+    index = again.search_index()
+    assert any(c.doc_id == "more" for c in index.chunks)
+    assert len(index.chunks) == index.dense.faiss_index.ntotal
