@@ -8,9 +8,9 @@ by every caller of the same pipeline.
 from __future__ import annotations
 
 import hashlib
-import unicodedata
 import json
 import threading
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import replace
 

@@ -8,7 +8,6 @@ captions, video blocks, byline, bio), so that chunking can respect them.
 
 from __future__ import annotations
 
-import hashlib
 import re
 from dataclasses import dataclass
 from html.parser import HTMLParser
@@ -41,10 +40,6 @@ class Document:
     text: str
     source: str
     blocks: tuple[Block, ...]
-
-    @property
-    def fingerprint(self) -> str:
-        return hashlib.sha256(f"{self.id}\0{self.title}\0{self.text}".encode("utf-8")).hexdigest()
 
 
 def load_corpus(paths) -> list[Document]:
