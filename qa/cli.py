@@ -263,34 +263,34 @@ def _run_bench(args) -> int:
 
     from rich.console import Console
 
-    from qa.evaluation.bench import print_benchmark, run_benchmark
-
     console = Console()
+
+    def log(message: str) -> None:
+        console.print(f"[dim]{message}[/]")
+
+    ok = True
     if args.load:
         from qa.evaluation.load import run_load
         from qa.pipeline import Pipeline
 
         results = run_load(Pipeline(settings_from_args(args)), clients=args.load,
-                           questions_per_client=args.per_client,
-                           log=lambda message: console.print(f"[dim]{message}[/]"))
+                           questions_per_client=args.per_client, log=log)
+        ok = results["failed"] == 0 and results["mismatched"] == 0
         console.print_json(json.dumps(results))
-        if args.json:
-            Path(args.json).write_text(json.dumps(results, indent=2) + "\n")
-        return 0 if results["failed"] == 0 and results["mismatched"] == 0 else 1
-    if args.scale:
+    elif args.scale:
         from qa.evaluation.bench import scale_benchmark
 
-        results = scale_benchmark(args.scale, log=lambda message: console.print(f"[dim]{message}[/]"))
+        results = scale_benchmark(args.scale, log=log)
         console.print_json(json.dumps(results))
-        if args.json:
-            Path(args.json).write_text(json.dumps(results, indent=2) + "\n")
-        return 0
-    results = run_benchmark(settings_from_args(args), repeats=args.repeats, include_cold=not args.no_cold,
-                            log=lambda message: console.print(f"[dim]{message}[/]"))
-    print_benchmark(results, console)
+    else:
+        from qa.evaluation.bench import print_benchmark, run_benchmark
+
+        results = run_benchmark(settings_from_args(args), repeats=args.repeats, include_cold=not args.no_cold,
+                                log=log)
+        print_benchmark(results, console)
     if args.json:
         Path(args.json).write_text(json.dumps(results, indent=2) + "\n")
-    return 0
+    return 0 if ok else 1
 
 
 def _add_serve(sub) -> None:

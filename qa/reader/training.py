@@ -17,6 +17,7 @@ import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from qa.config import MAX_QUERY_TOKENS
 from qa.reader.reader import clip_question
 from qa.reader.data import QAExample, add_negatives, load_examples, split_by_context, write_examples
 
@@ -30,7 +31,7 @@ class TrainConfig:
     base_model: str | None = None  # None: the packaged all-MiniLM-L6-v2 encoder
     max_seq_length: int = 192
     doc_stride: int = 64
-    max_query_tokens: int = 64
+    max_query_tokens: int = MAX_QUERY_TOKENS
     max_examples: int | None = 10_000
     negative_ratio: float = 0.2
     dev_fraction: float = 0.06
