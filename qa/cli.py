@@ -26,6 +26,10 @@ def _add_train_reader(sub) -> None:
     p.add_argument("--checkpoint-every", type=int, default=50, help="steps between checkpoints")
     p.add_argument("--threads", type=int, default=None)
     p.add_argument("--fp32", action="store_true", help="save fp32 weights instead of fp16")
+    p.add_argument("--device", default=None, help="torch device, e.g. cpu or cuda (default: cuda if present)")
+    p.add_argument("--repeat", nargs="+", default=[], metavar="SOURCE=N",
+                   help="weigh the training examples of a source tag N times (e.g. ours_news=3; 0 leaves it out, "
+                        "0.1 keeps a tenth); '*=N' weighs every source not named")
 
 
 def _run_train_reader(args) -> int:
@@ -49,10 +53,26 @@ def _run_train_reader(args) -> int:
         checkpoint_every=args.checkpoint_every,
         threads=args.threads,
         save_fp16=not args.fp32,
+        device=args.device,
+        source_repeats=_source_repeats(args.repeat),
     )
     model_dir = train_reader(config)
     print(f"model saved to {model_dir}")
     return 0
+
+
+def _source_repeats(pairs: list[str]) -> dict[str, float]:
+    repeats = {}
+    for pair in pairs:
+        source, _, count = pair.rpartition("=")
+        try:
+            weight = float(count)
+        except ValueError:
+            weight = -1.0
+        if not source or not 0 <= weight < float("inf"):
+            raise UsageError(f"--repeat takes SOURCE=N with a number N >= 0, not {pair!r}")
+        repeats[source] = int(weight) if weight.is_integer() else weight
+    return repeats
 
 
 def _add_settings(p) -> None:
@@ -294,7 +314,7 @@ def _run_bench(args) -> int:
 
 
 def _add_serve(sub) -> None:
-    from qa.ui.app import add_arguments
+    from qa.ui.options import add_arguments
 
     add_arguments(sub.add_parser("serve", help="start the chat UI (Gradio) on 127.0.0.1:7860"))
 

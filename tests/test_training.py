@@ -64,6 +64,57 @@ def test_squad_json_is_read(tmp_path):
     assert not b.is_answerable
 
 
+def test_source_repeats_weigh_or_drop_a_source(tmp_path):
+    from qa.reader.training import TrainConfig, prepare_data
+
+    data = write_data(tmp_path / "toy.jsonl")
+    other = tmp_path / "other.jsonl"
+    context = "The Halden ferry leaves at noon and carries forty cars."
+    other.write_text(json.dumps({"id": "o1", "source": "ours", "context": context, "question": "When does it leave?",
+                                 "answers": ["at noon"], "answer_starts": [context.index("at noon")]}) + "\n")
+
+    def sources(repeats):
+        config = TrainConfig(data=[str(data), str(other)], output_dir="", max_examples=None, negative_ratio=0.0,
+                             dev_fraction=0.0, source_repeats=repeats)
+        train, dev = prepare_data(config)
+        assert dev == []
+        return [ex.source for ex in train]
+
+    assert sources({}).count("ours") == 1 and sources({}).count("toy") == 7
+    assert sources({"ours": 3}).count("ours") == 3 and sources({"ours": 3}).count("toy") == 7
+    assert "ours" not in sources({"ours": 0}) and sources({"ours": 0}).count("toy") == 7
+    assert sources({"*": 0, "ours": 2}) == ["ours", "ours"]
+
+
+def test_fractional_weights_keep_that_share_of_a_source():
+    from qa.reader.training import repeat_by_source
+
+    examples = [QAExample(f"q{i}", "Q?", "C.", (), (), "big") for i in range(2000)]
+    examples += [QAExample("s", "Q?", "C.", (), (), "small")]
+    kept = repeat_by_source(examples, {"*": 0.1, "small": 2.5}, seed=3)
+    big = sum(ex.source == "big" for ex in kept)
+    assert 150 < big < 250  # about a tenth
+    assert sum(ex.source == "small" for ex in kept) in (2, 3)
+    assert kept == repeat_by_source(examples, {"*": 0.1, "small": 2.5}, seed=3)  # seeded
+    assert repeat_by_source(examples, {}, seed=3) == examples
+
+
+def test_repeat_flag_is_checked(tmp_path):
+    result = subprocess.run([sys.executable, "-m", "qa", "train-reader", "--data", "x.jsonl", "--output",
+                             str(tmp_path / "run"), "--repeat", "ours_news=two"],
+                            capture_output=True, text=True, timeout=120, cwd=ROOT)
+    assert result.returncode == 2 and "SOURCE=N" in result.stderr
+
+
+def test_repeat_weights_parse_whole_and_fractional_numbers():
+    from qa.cli import UsageError, _source_repeats
+
+    assert _source_repeats(["ours_news=3", "*=0.25", "a=b=1"]) == {"ours_news": 3, "*": 0.25, "a=b": 1}
+    for bad in ("ours_news=-1", "ours_news=nan", "=2", "ours_news=inf"):
+        with pytest.raises(UsageError):
+            _source_repeats([bad])
+
+
 def test_bad_data_lines_are_reported(tmp_path):
     path = tmp_path / "bad.jsonl"
     path.write_text('{"question": "q"}\n')
@@ -122,3 +173,36 @@ def test_tiny_training_run_saves_a_loadable_reader_and_resumes(tmp_path):
     assert {"exact_match", "f1", "no_answer_accuracy", "ece"} <= set(metrics)
     card = json.loads((model_dir / "qa_reader.json").read_text())
     assert 0.0 <= card["answer_threshold"] <= 1.0 and "dev" in card["metrics"]
+
+    # Shipping the run: weights, calibrated card and model card land in the target, staging is gone.
+    target = tmp_path / "shipped"
+    shipped = subprocess.run([sys.executable, str(ROOT / "train" / "ship_reader.py"), str(out), "--target",
+                              str(target), "--held-out", str(data)], capture_output=True, text=True, timeout=600)
+    assert shipped.returncode == 0, shipped.stderr[-2000:]
+    card = json.loads((target / "qa_reader.json").read_text())
+    assert card["metrics"]["held_out"][str(data)]["examples"] == 7
+    readme = (target / "README.md").read_text()
+    assert f"## Held out: `{data}`" in readme and "Reproduce, in order" in readme
+    assert (target / "model.safetensors").exists() and not target.with_name("shipped.staging").exists()
+    answer = Pipeline(reader=str(target)).read("Who keeps the lighthouse?", CONTEXTS[0], threshold=0.0)
+    assert CONTEXTS[0][answer.citation.start : answer.citation.end] == answer.text
+
+
+@pytest.mark.slow
+def test_sweep_trains_recipes_side_by_side_and_ranks_them_on_one_dev_file(tmp_path):
+    data = write_data(tmp_path / "toy.jsonl")
+    dev = tmp_path / "dev.jsonl"
+    dev.write_text("".join(line for line in data.read_text().splitlines(keepends=True)[:3]))
+    common = "--max-examples 0 --batch-size 4 --max-seq-length 96 --doc-stride 32 --epochs 1 --device cpu"
+    result = subprocess.run([sys.executable, str(ROOT / "train" / "sweep.py"), "--data", str(data), "--dev", str(dev),
+                             "--output", str(tmp_path / "sweep"), "--run", "a", f"{common} --learning-rate 1e-4",
+                             "--run", "b", f"{common} --learning-rate 1e-3", "--run", "broken", "--no-such-flag 1"],
+                            capture_output=True, text=True, timeout=900)
+    assert result.returncode == 0, result.stderr[-2000:]
+    results = json.loads((tmp_path / "sweep" / "sweep.json").read_text())
+    assert [r["name"] for r in results if not r.get("failed")] != [] and len(results) == 3
+    scored = [r for r in results if not r.get("failed")]
+    assert {r["name"] for r in scored} == {"a", "b"} and all(r["examples"] == 3 for r in scored)
+    assert [r["f1"] for r in scored] == sorted((r["f1"] for r in scored), reverse=True)
+    assert results[-1] == {"name": "broken", "flags": "--no-such-flag 1", "failed": True}
+    assert "broken           failed" in result.stdout

@@ -31,6 +31,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("run", help="training run directory")
     parser.add_argument("--target", default=str(SHIPPED_READER_DIR))
     parser.add_argument("--article-figures", default=None, help="JSON of article evaluation figures for the card")
+    parser.add_argument("--held-out", nargs="+", default=[], metavar="FILE",
+                        help="further held-out QA files to score (never used for calibration), e.g. "
+                             "train/data/news_dev.jsonl")
     args = parser.parse_args(argv)
 
     run, target = Path(args.run), Path(args.target)
@@ -54,15 +57,19 @@ def main(argv: list[str] | None = None) -> int:
     metrics = score_predictions(predictions, card)
     metrics["ece"] = round(calibration_error(predictions, card), 4)
     metrics["reader_ms_per_example"] = round(1000 * seconds / max(1, len(dev)), 1)
+    held_out = {path: score_predictions(predict(reader, load_examples(path), progress=True), card)
+                for path in args.held_out}
     training = json.loads((run / "training.json").read_text())
     article = json.loads(Path(args.article_figures).read_text()) if args.article_figures else None
-    write_card(staging, card, {"dev": metrics, "training": _training_summary(training), "article": article})
-    (staging / "README.md").write_text(model_card(training, card, metrics, article, staging), encoding="utf-8")
+    write_card(staging, card, {"dev": metrics, "held_out": held_out, "training": _training_summary(training),
+                               "article": article})
+    (staging / "README.md").write_text(model_card(training, card, metrics, held_out, article, staging),
+                                       encoding="utf-8")
     if target.exists():
         shutil.rmtree(target)
     staging.rename(target)
-    print(json.dumps({"threshold": card.answer_threshold, "scale": card.scale, "bias": card.bias, **metrics},
-                     indent=2))
+    print(json.dumps({"threshold": card.answer_threshold, "scale": card.scale, "bias": card.bias, **metrics,
+                      "held_out": held_out}, indent=2))
     return 0
 
 
@@ -70,9 +77,14 @@ def _training_summary(training: dict) -> dict:
     config = training["config"]
     keep = ("max_seq_length", "doc_stride", "max_examples", "negative_ratio", "dev_fraction", "batch_size",
             "learning_rate", "warmup_ratio", "epochs", "seed")
-    return {**{k: config[k] for k in keep}, "train_examples": training["train_examples"],
-            "train_features": training["train_features"], "steps": training["steps"],
-            "train_seconds": training["train_seconds"], "finished": training["finished"]}
+    return {**{k: config[k] for k in keep}, "source_repeats": config.get("source_repeats") or {},
+            "train_examples": training["train_examples"], "train_features": training["train_features"],
+            "steps": training["steps"], "train_seconds": training["train_seconds"],
+            "device": training.get("device", "cpu"), "finished": training["finished"]}
+
+
+def _device_words(device: str) -> str:
+    return "2 CPU cores" if device == "cpu" else f"one {device} (bf16 autocast, fp32 weights)"
 
 
 def _reproduce(training: dict) -> list[str]:
@@ -81,10 +93,13 @@ def _reproduce(training: dict) -> list[str]:
     while run is not None:
         config = run["config"]
         base = config.get("base_model")
-        flags = (f"--max-examples {config['max_examples']} --seed {config['seed']} "
-                 f"--learning-rate {config['learning_rate']} --warmup-ratio {config['warmup_ratio']}"
-                 + (f" --base-model {base}" if base else ""))
-        stages.append(f"`python train/train_reader.py --data ../shared/qa-data/train.jsonl --output "
+        repeats = " ".join(f"{k}={v}" for k, v in (config.get("source_repeats") or {}).items())
+        flags = (f"--max-examples {config['max_examples'] or 0} --seed {config['seed']} "
+                 f"--learning-rate {config['learning_rate']} --warmup-ratio {config['warmup_ratio']} "
+                 f"--epochs {config['epochs']:g} --max-seq-length {config['max_seq_length']} "
+                 f"--doc-stride {config['doc_stride']} --negative-ratio {config['negative_ratio']}"
+                 + (f" --repeat {repeats}" if repeats else "") + (f" --base-model {base}" if base else ""))
+        stages.append(f"`python train/train_reader.py --data {' '.join(config['data'])} --output "
                       f"{config['output_dir']} {flags}`")
         earlier = Path(base).parent / "training.json" if base else None
         run = json.loads(earlier.read_text()) if earlier and earlier.is_file() else None
@@ -92,7 +107,8 @@ def _reproduce(training: dict) -> list[str]:
     return lines + [f"  then `python train/ship_reader.py {training['config']['output_dir']}`."]
 
 
-def model_card(training: dict, card, dev: dict, article: dict | None, model_dir: Path) -> str:
+def model_card(training: dict, card, dev: dict, held_out: dict[str, dict], article: dict | None,
+               model_dir: Path) -> str:
     """The shipped reader's model card (Markdown)."""
     t = _training_summary(training)
     size_mb = sum(p.stat().st_size for p in model_dir.iterdir()) / 1e6
@@ -112,14 +128,18 @@ def model_card(training: dict, card, dev: dict, article: dict | None, model_dir:
         "both splits) was held out and used for every choice below. SQuAD 2.0-style negatives were added:",
         f"for a {t['negative_ratio']:.0%} share of the answerable questions, the question paired with another",
         "paragraph of the same source that does not contain its answer (the most word-overlapping of 24 random",
-        "candidates). No text from this project's corpus or about its subject was used.",
+        "candidates).",
+        *[f"Also `{path}`, written for this project (source tag `ours_news`)." for path in training["config"]["data"]
+          if not path.endswith("shared/qa-data/train.jsonl")],
+        "No text from this project's corpus or about its subject was used.",
         "",
         "## Training",
         "",
         f"- {t['train_examples']:,} training examples ({t['train_features']:,} windows), {t['steps']} steps,",
         f"  batch {t['batch_size']}, AdamW lr {t['learning_rate']} with {t['warmup_ratio']:.0%} warm-up and linear",
-        f"  decay, {t['epochs']} epoch, max sequence {t['max_seq_length']}, stride {t['doc_stride']}, seed {t['seed']}.",
-        f"- {t['train_seconds'] / 60:.0f} minutes on 2 CPU cores (finished {t['finished']})"
+        f"  decay, {t['epochs']:g} epochs, max sequence {t['max_seq_length']}, stride {t['doc_stride']}, "
+        f"seed {t['seed']}" + (f", training copies per source {t['source_repeats']} (0 = left out)." if t["source_repeats"] else "."),
+        f"- {t['train_seconds'] / 60:.1f} minutes on {_device_words(t['device'])} (finished {t['finished']})"
         + (f", continuing from `{training['config']['base_model']}`." if training["config"].get("base_model")
            else "."),
         *_reproduce(training),
@@ -138,6 +158,12 @@ def model_card(training: dict, card, dev: dict, article: dict | None, model_dir:
         f"- Expected calibration error {dev['ece']}; {dev['reader_ms_per_example']} ms per example on this CPU",
         "",
     ]
+    for path, figures in held_out.items():
+        lines += [f"## Held out: `{path}` (gold context, never trained or calibrated on)", "",
+                  f"- Exact match {figures['exact_match']}, F1 {figures['f1']} over {figures['examples']:,} examples "
+                  f"({figures['unanswerable']:,} unanswerable)",
+                  f"- No-answer accuracy {figures['no_answer_accuracy']}%, answerable questions answered "
+                  f"{figures['has_answer_answered']}%", ""]
     if article:
         lines += ["## On the article's evaluation questions (end to end)", ""]
         lines += [f"- {k}: {v}" for k, v in article.items()] + [""]

@@ -46,9 +46,11 @@ class ExtractiveReader:
 
     def __init__(self, model: str | None = None, *, max_seq_length: int = 256, doc_stride: int = 96,
                  max_answer_tokens: int = 30, max_query_tokens: int = MAX_QUERY_TOKENS, batch_size: int = 16,
-                 precision: str = "fp32") -> None:
+                 precision: str = "fp32", device: str | None = None) -> None:
         self.model = model
         self.precision = precision
+        #: torch device; None means CUDA when present (int8 always runs on the CPU).
+        self.device = device
         self.max_seq_length = max_seq_length
         self.doc_stride = doc_stride
         self.max_answer_tokens = max_answer_tokens
@@ -96,6 +98,8 @@ class ExtractiveReader:
                 model.eval()
                 if self.precision == "int8":
                     model = _quantized(model)
+                else:
+                    model = model.to(self.device or ("cuda" if torch.cuda.is_available() else "cpu"))
                 self._loaded = (tokenizer, model)
             return self._loaded
 
@@ -133,9 +137,9 @@ class ExtractiveReader:
         starts, ends = [], []
         with torch.inference_mode():
             for lo in range(0, len(offsets), self.batch_size):
-                out = model(**{k: v[lo : lo + self.batch_size] for k, v in inputs.items()})
-                starts.append(out.start_logits.float().numpy())
-                ends.append(out.end_logits.float().numpy())
+                out = model(**{k: v[lo : lo + self.batch_size].to(model.device) for k, v in inputs.items()})
+                starts.append(out.start_logits.float().cpu().numpy())
+                ends.append(out.end_logits.float().cpu().numpy())
         start_logits, end_logits = np.concatenate(starts), np.concatenate(ends)
         windows_of = encoded["overflow_to_sample_mapping"].tolist()
         results = []

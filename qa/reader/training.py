@@ -1,10 +1,11 @@
-"""Fine-tune an encoder as a SQuAD 2.0-style extractive reader, on CPU, reproducibly.
+"""Fine-tune an encoder as a SQuAD 2.0-style extractive reader, reproducibly, on CPU or a GPU.
 
 Used by ``train/train_reader.py`` and ``qa train-reader``. The recipe: question and
 context in sliding windows, start/end cross-entropy, unanswerable windows labelled
 at the [CLS] position (SQuAD 2.0), AdamW with linear warm-up and decay. Batches are
 grouped by length and padded dynamically, which roughly halves CPU time on
-paragraph-sized contexts. Checkpoints let an interrupted run resume where it stopped.
+paragraph-sized contexts. On a CUDA device the forward pass runs under bf16 autocast
+(weights and optimizer stay fp32). Checkpoints let an interrupted run resume where it stopped.
 """
 
 from __future__ import annotations
@@ -45,6 +46,11 @@ class TrainConfig:
     checkpoint_every: int = 50
     threads: int | None = None
     save_fp16: bool = True
+    #: "cpu", "cuda", ...; None picks CUDA when there is one.
+    device: str | None = None
+    #: Training-split copies per source tag, e.g. {"ours_news": 3}: 0 drops a source, a fraction keeps
+    #: that share of it (seeded draw); "*" sets the weight of every source not named (default 1).
+    source_repeats: dict[str, float] = field(default_factory=dict)
     extra: dict = field(default_factory=dict)
 
 
@@ -68,8 +74,24 @@ def prepare_data(config: TrainConfig) -> tuple[list[QAExample], list[QAExample]]
     if config.max_examples is not None:
         train = train[: config.max_examples]
     train = add_negatives(train, config.negative_ratio, seed=config.seed)
+    # Repeats come after the negatives so that a small in-domain source weighs more, its negatives too.
+    train = repeat_by_source(train, config.source_repeats, seed=config.seed)
     dev = add_negatives(dev, config.negative_ratio, seed=config.seed + 1)
     return train, dev
+
+
+def repeat_by_source(examples: list[QAExample], weights: dict[str, float], *, seed: int) -> list[QAExample]:
+    """Each example ``w`` times for its source's weight ``w``: whole copies, plus one more with
+    probability of the fractional part (so 0.1 keeps about a tenth of a source, 2.5 doubles it and
+    adds half again). "*" is the weight of sources not named; unnamed sources count once without it."""
+    rng = random.Random(seed)
+    default = weights.get("*", 1)
+    out = []
+    for ex in examples:
+        weight = weights.get(ex.source, default)
+        copies = int(weight) + (rng.random() < weight - int(weight))
+        out.extend([ex] * copies)
+    return out
 
 
 def tokenize_for_training(examples: list[QAExample], tokenizer, config: TrainConfig) -> list[dict]:
@@ -163,6 +185,7 @@ def train_reader(config: TrainConfig, *, progress: bool = True) -> Path:
 
     if config.threads:
         torch.set_num_threads(config.threads)
+    device = torch.device(config.device or ("cuda" if torch.cuda.is_available() else "cpu"))
     _seed_everything(config.seed)
     out = Path(config.output_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -177,9 +200,10 @@ def train_reader(config: TrainConfig, *, progress: bool = True) -> Path:
     batches = length_grouped_batches(lengths, config.batch_size, config.seed)
     order_epoch = 0
     total_steps = max(1, math.ceil(len(batches) * config.epochs))
-    _log(out, f"train examples {len(train)} (features {len(features)}), dev examples {len(dev)}, steps {total_steps}")
+    _log(out, f"train examples {len(train)} (features {len(features)}), dev examples {len(dev)}, "
+              f"steps {total_steps}, device {device}")
 
-    model = AutoModelForQuestionAnswering.from_pretrained(base, dtype=torch.float32)
+    model = AutoModelForQuestionAnswering.from_pretrained(base, dtype=torch.float32).to(device)
     no_decay = ("bias", "LayerNorm.weight", "layer_norm.weight")
     groups = [
         {"params": [p for n, p in model.named_parameters() if not any(k in n for k in no_decay)],
@@ -194,14 +218,14 @@ def train_reader(config: TrainConfig, *, progress: bool = True) -> Path:
     ckpt = out / "checkpoint.pt"
     recipe = _recipe_hash(config, base)
     if ckpt.exists():
-        state = torch.load(ckpt, weights_only=False)
+        state = torch.load(ckpt, weights_only=False, map_location=device)
         if state.get("recipe") not in (None, recipe):
             raise ValueError(f"{ckpt} belongs to a run with other data or settings; use another --output")
         model.load_state_dict(state["model"])
         optimizer.load_state_dict(state["optimizer"])
         scheduler.load_state_dict(state["scheduler"])
         step = state["step"]
-        torch.set_rng_state(state["torch_rng"])
+        torch.set_rng_state(state["torch_rng"].cpu())
         _log(out, f"resumed from step {step}")
 
     def save_checkpoint() -> None:
@@ -225,7 +249,9 @@ def train_reader(config: TrainConfig, *, progress: bool = True) -> Path:
             order_epoch = epoch
             batches = length_grouped_batches(lengths, config.batch_size, config.seed + epoch)
         batch = _collate([features[i] for i in batches[position]], tokenizer.pad_token_id)
-        loss = model(**batch).loss
+        batch = {k: v.to(device, non_blocking=True) for k, v in batch.items()}
+        with torch.autocast(device.type, dtype=torch.bfloat16, enabled=device.type == "cuda"):
+            loss = model(**batch).loss
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         optimizer.step()
@@ -246,6 +272,7 @@ def train_reader(config: TrainConfig, *, progress: bool = True) -> Path:
 
     train_seconds = time.time() - loop_start
     model.eval()
+    model = model.cpu()
     if config.save_fp16:
         model = model.half()
     model.save_pretrained(out / "model", safe_serialization=True)
@@ -261,6 +288,7 @@ def train_reader(config: TrainConfig, *, progress: bool = True) -> Path:
         "stopped_by_time_budget": stopped_early,
         "train_seconds": round(train_seconds, 1),
         "seconds_per_feature": round(train_seconds / max(1, step * config.batch_size), 4),
+        "device": torch.cuda.get_device_name(device) if device.type == "cuda" else "cpu",
         "finished": time.strftime("%Y-%m-%d %H:%M:%S"),
     }
     (out / "training.json").write_text(json.dumps(summary, indent=2))
@@ -273,7 +301,7 @@ def _recipe_hash(config: TrainConfig, base: str) -> str:
     import hashlib
 
     fields = {k: v for k, v in asdict(config).items()
-              if k not in ("output_dir", "time_budget_s", "checkpoint_every", "threads")}
+              if k not in ("output_dir", "time_budget_s", "checkpoint_every", "threads", "device")}
     fields["data_sizes"] = [Path(p).stat().st_size for p in config.data]
     return hashlib.sha256(json.dumps({**fields, "base": base}, sort_keys=True, default=str).encode()).hexdigest()
 
