@@ -89,22 +89,33 @@ def expected_calibration_error(scores: Sequence[float], correct: Sequence[float]
 
 def fit_logistic(x: Sequence[float], y: Sequence[float], *, iterations: int = 100) -> tuple[float, float]:
     """Fit ``P(y=1) = sigmoid(scale * x + bias)`` by Newton's method (Platt scaling); returns (scale, bias)."""
+    weights, bias = fit_logistic_features([[value] for value in x], y, iterations=iterations)
+    return weights[0], bias
+
+
+def fit_logistic_features(features: Sequence[Sequence[float]], y: Sequence[float], *,
+                          iterations: int = 100) -> tuple[list[float], float]:
+    """Fit ``P(y=1) = sigmoid(weights . features + bias)`` by Newton's method; returns (weights, bias).
+
+    With one label only there is nothing to fit: weights 1 and bias 0 come back.
+    """
     import numpy as np
 
-    xs, ys = np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)
+    xs, ys = np.asarray(features, dtype=np.float64), np.asarray(y, dtype=np.float64)
+    width = xs.shape[1] if xs.ndim == 2 else 1
     if len(xs) == 0 or ys.min() == ys.max():
-        return 1.0, 0.0
-    w = np.zeros(2)
-    design = np.stack([xs, np.ones_like(xs)], axis=1)
+        return [1.0] * width, 0.0
+    design = np.column_stack([xs, np.ones(len(xs))])
+    w = np.zeros(design.shape[1])
     for _ in range(iterations):
         p = 1.0 / (1.0 + np.exp(-np.clip(design @ w, -30, 30)))
         gradient = design.T @ (p - ys) + 1e-6 * w
-        hessian = (design * (p * (1 - p))[:, None]).T @ design + 1e-6 * np.eye(2)
+        hessian = (design * (p * (1 - p))[:, None]).T @ design + 1e-6 * np.eye(len(w))
         step = np.linalg.solve(hessian, gradient)
         w -= step
         if np.abs(step).max() < 1e-9:
             break
-    return float(w[0]), float(w[1])
+    return [float(v) for v in w[:-1]], float(w[-1])
 
 
 def threshold_curve(scores: Sequence[float], f1_if_answered: Sequence[float], answerable: Sequence[bool],

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from qa.metrics import (best_threshold, exact_match, expected_calibration_error, f1_score, fit_logistic,
+                        fit_logistic_features,
                         mean_reciprocal_rank, normalize_answer, recall_at_k, reliability_bins, threshold_curve)
 from qa.retriever.fusion import reciprocal_rank_fusion
 
@@ -62,6 +63,19 @@ def test_fit_logistic_recovers_a_known_curve():
     scale, bias = fit_logistic(xs, ys)
     assert scale == pytest.approx(0.8, abs=0.1) and bias == pytest.approx(-1.0, abs=0.15)
     assert fit_logistic([1.0, 2.0], [1.0, 1.0]) == (1.0, 0.0)
+
+
+def test_fit_logistic_features_recovers_two_known_weights():
+    import math
+    import random
+
+    rng = random.Random(1)
+    rows = [(rng.uniform(-6, 6), math.log(rng.randint(1, 5))) for _ in range(6000)]
+    ys = [float(rng.random() < 1 / (1 + math.exp(-(0.5 * m - 1.5 * r + 0.3)))) for m, r in rows]
+    (margin_weight, rank_weight), bias = fit_logistic_features(rows, ys)
+    assert margin_weight == pytest.approx(0.5, abs=0.08) and rank_weight == pytest.approx(-1.5, abs=0.3)
+    assert bias == pytest.approx(0.3, abs=0.2)
+    assert fit_logistic_features([[1.0, 2.0]], [0.0]) == ([1.0, 1.0], 0.0)
 
 
 def test_reciprocal_rank_fusion():
