@@ -74,6 +74,9 @@ class Settings:
     alternatives: int = 3
     #: Weight of the heading-plus-paragraph embedding mixed into each paragraph's own embedding.
     heading_weight: float = 0.5
+    #: The reader sees a paragraph's section heading on the line above it (answers are never taken
+    #: from the heading). News-style training passages put headings there too.
+    read_headings: bool = True
     #: Chunking: paragraphs longer than this many characters are split at sentence ends.
     chunk_max_chars: int = 1200
     #: Longest question accepted, in characters.
@@ -124,6 +127,12 @@ class Settings:
 
 def _parse(f: dataclasses.Field, raw: str):
     kind = str(f.type)
+    if kind == "bool":
+        if raw.strip().lower() in ("1", "true", "yes", "on"):
+            return True
+        if raw.strip().lower() in ("0", "false", "no", "off"):
+            return False
+        raise ValueError(raw)
     if "tuple" in kind:
         return tuple(p for p in raw.split(os.pathsep) if p)
     if "int" in kind and "float" not in kind:

@@ -19,7 +19,7 @@ from qa.corpus.chunking import Chunk, chunk_corpus, normalize_space, sentence_sp
 from qa.corpus.documents import Document, load_corpus
 from qa.errors import QuestionError
 from qa.followup import Turn, rewrite_followup
-from qa.reader.decoding import DecodedSpans, confidence, suppress_overlaps
+from qa.reader.decoding import DecodedSpans, confidence, suppress_overlaps, without_lead_in
 from qa.reader.reader import ExtractiveReader
 from qa.retriever.embedding import Embedder, embed_chunks
 from qa.retriever.index import FORMAT_VERSION, load_or_build_index
@@ -157,7 +157,9 @@ class Pipeline:
             raise ValueError("top_k must be at least 1")
         index = self.search_index() if index is None else index
         passages = self.retriever.retrieve(standalone, index, top_k, mode=retrieval)
-        decoded = self.reader.read(standalone, [p.chunk.text for p in passages])
+        contexts = [reading_context(p.chunk, self.settings.read_headings) for p in passages]
+        decoded = [without_lead_in(spans, lead_in) for spans, (_, lead_in)
+                   in zip(self.reader.read(standalone, [text for text, _ in contexts]), contexts)]
         answer = self._answer(asked, passages, decoded, self.answer_threshold if threshold is None else threshold)
         return replace(answer, rewritten_question=standalone) if standalone != asked else answer
 
@@ -198,6 +200,15 @@ class Pipeline:
             return replace(best, alternatives=candidates[1:], passages=passages)
         best_score = candidates[0].score if candidates else 0.0
         return Answer(question=question, text=None, score=best_score, alternatives=candidates, passages=passages)
+
+
+def reading_context(chunk: Chunk, with_heading: bool) -> tuple[str, int]:
+    """What the reader reads for ``chunk``, and how many leading characters are not the chunk's text:
+    the section heading on a line of its own above the paragraph, when there is one."""
+    if not with_heading or not chunk.section:
+        return chunk.text, 0
+    lead_in = f"{normalize_space(chunk.section)}\n"
+    return lead_in + chunk.text, len(lead_in)
 
 
 def _candidate_answer(question: str, score: float, passage: Passage, start: int, end: int) -> Answer:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from qa.reader.decoding import align_to_words, confidence, decode_spans, decode_window, suppress_overlaps
+from qa.reader.decoding import (align_to_words, confidence, decode_spans, decode_window, suppress_overlaps,
+                                 without_lead_in)
 
 CONTEXT = "ISIS-K has 2,000 fighters in Nangarhar province."
 #          0    5    10   15   20   25   30   35   40   45
@@ -120,3 +121,20 @@ def test_null_position_can_differ_per_window():
     best = decoded.candidates[0]
     assert CONTEXT[best.start : best.end] == "Nangarhar" and best.margin == pytest.approx(8.0)
     assert decoded.null_logit == pytest.approx(0.0)
+
+
+def test_spans_in_a_lead_in_are_dropped_and_the_rest_shifted_into_the_text():
+    heading = "How big is it?\n"
+    context = heading + CONTEXT
+    shift = len(heading)
+    tokens = [None, None, None, None, (0, 3), (4, 7), (8, 10), (11, 14)] + \
+        [(s + shift, e + shift) for s, e in TOKENS[4:-1]] + [None]
+    start = logits(len(tokens), {0: 1.0, 5: 7.0, 4 + 8: 6.0})  # "big" in the heading, "2,000" in the text
+    end = logits(len(tokens), {0: 1.0, 5: 7.0, 4 + 10: 5.0})
+    read = decode_spans([start], [end], [tokens], context)
+    assert context[read.candidates[0].start : read.candidates[0].end] == "big"
+    spans = without_lead_in(read, shift)
+    assert spans.candidates and all(c.start >= 0 for c in spans.candidates)
+    assert CONTEXT[spans.candidates[0].start : spans.candidates[0].end] == "2,000"
+    assert spans.candidates[0].margin == pytest.approx(11.0 - 2.0)
+    assert without_lead_in(read, 0) is read

@@ -9,6 +9,7 @@ import pytest
 import qa
 from qa import pipeline as pipeline_module
 from qa.errors import QuestionError, ReaderError
+from qa.pipeline import reading_context
 from qa.reader.reader import ExtractiveReader
 
 pytestmark = pytest.mark.slow
@@ -117,3 +118,17 @@ def test_missing_reader_fails_clearly(tmp_path):
     reader = ExtractiveReader(str(tmp_path / "nowhere"))
     with pytest.raises(ReaderError, match="cannot load the reader"):
         reader.read("q", ["some context"])
+
+
+def test_headings_are_read_above_their_paragraphs_but_never_quoted(fresh_pipeline):
+    chunk = next(c for c in fresh_pipeline.search_index().chunks if c.section)
+    text, lead_in = reading_context(chunk, True)
+    assert text[lead_in:] == chunk.text and text[:lead_in] == chunk.section + "\n"
+    assert reading_context(chunk, False) == (chunk.text, 0)
+    for question in QUESTIONS:
+        answer = fresh_pipeline.ask(question, threshold=0.0)  # an untrained head spreads its spans widely
+        assert_verifiable(answer, fresh_pipeline.documents)
+        chunks = {p.chunk.id: p.chunk for p in answer.passages}
+        for candidate in [answer, *answer.alternatives]:
+            cited = chunks[candidate.citation.chunk_id]
+            assert cited.start <= candidate.citation.start < candidate.citation.end <= cited.end

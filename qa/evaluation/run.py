@@ -135,10 +135,12 @@ def _retrieval_metrics(pipeline, questions: list[EvalQuestion], mode: str) -> di
 
 def _gold_paragraph_run(pipeline, questions: list[EvalQuestion]) -> list[str | None]:
     """The reader alone, given the (first) evidence paragraph: separates reader errors from retrieval errors."""
+    from qa.pipeline import reading_context
+
     by_paragraph: dict[int, list[str]] = defaultdict(list)  # a split paragraph has several chunks
     for c in pipeline.search_index().chunks:
-        if c.doc_id == _doc_id(pipeline):
-            by_paragraph[c.paragraph].append(c.text)
+        if c.doc_id == _doc_id(pipeline):  # read as qa.ask reads it: heading included when the settings say so
+            by_paragraph[c.paragraph].append(reading_context(c, pipeline.settings.read_headings)[0])
     out = []
     for q in questions:
         if not q.answerable:

@@ -12,7 +12,7 @@ compares across windows, passages and questions. :func:`confidence` maps it to
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Sequence
 
 import numpy as np
@@ -137,6 +137,16 @@ def decode_spans(
                 best[key] = SpanCandidate(start, end, cand.margin, cand.span_logit, cand.null_logit, cand.window)
     ranked = sorted(best.values(), key=lambda c: (-c.margin, c.start, c.end))
     return DecodedSpans(ranked, null_logit if math.isfinite(null_logit) else 0.0)
+
+
+def without_lead_in(spans: DecodedSpans, lead_in: int) -> DecodedSpans:
+    """The spans of a context read as ``lead_in`` characters of lead-in (such as a section heading)
+    followed by the text proper: spans touching the lead-in are dropped, the rest shifted to offsets
+    into the text."""
+    if lead_in == 0:
+        return spans
+    kept = [replace(c, start=c.start - lead_in, end=c.end - lead_in) for c in spans.candidates if c.start >= lead_in]
+    return DecodedSpans(kept, spans.null_logit)
 
 
 def confidence(margin: float, scale: float = 1.0, bias: float = 0.0) -> float:
