@@ -187,6 +187,21 @@ def test_tiny_training_run_saves_a_loadable_reader_and_resumes(tmp_path):
     answer = Pipeline(reader=str(target)).read("Who keeps the lighthouse?", CONTEXTS[0], threshold=0.0)
     assert CONTEXTS[0][answer.citation.start : answer.citation.end] == answer.text
 
+    # A second stage continuing from the shipped reader keeps the first stage in its history and card.
+    out2 = tmp_path / "run2"
+    command2 = [sys.executable, str(ROOT / "train" / "train_reader.py"), "--data", str(data), "--output", str(out2),
+                "--max-examples", "0", "--dev-fraction", "0.2", "--batch-size", "2", "--max-seq-length", "96",
+                "--doc-stride", "32", "--epochs", "0.5", "--base-model", str(target)]
+    assert subprocess.run(command2, capture_output=True, text=True, timeout=600).returncode == 0
+    target2 = tmp_path / "shipped2"
+    shipped = subprocess.run([sys.executable, str(ROOT / "train" / "ship_reader.py"), str(out2), "--target",
+                              str(target2)], capture_output=True, text=True, timeout=600)
+    assert shipped.returncode == 0, shipped.stderr[-2000:]
+    stages = json.loads((target2 / "training_stages.json").read_text())["stages"]
+    assert [s["config"]["output_dir"] for s in stages] == [str(out), str(out2)]
+    readme = (target2 / "README.md").read_text()
+    assert "- Stage 1:" in readme and "- Stage 2:" in readme and f"ship_reader.py {out} --target {target}" in readme
+
 
 @pytest.mark.slow
 def test_sweep_trains_recipes_side_by_side_and_ranks_them_on_one_dev_file(tmp_path):

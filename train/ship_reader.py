@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import shlex
 import shutil
 import sys
 import time
@@ -24,6 +25,9 @@ from qa.reader.evaluation import calibrate, calibration_error, predict, score_pr
 from qa.reader.reader import ExtractiveReader  # noqa: E402
 
 SHIPPED_FILES = ("config.json", "model.safetensors", "tokenizer.json", "tokenizer_config.json")
+#: Written beside the shipped weights: every training stage behind them, so that a run continuing from
+#: the shipped reader still lists the earlier stages in its model card.
+TRAINING_HISTORY = "training_stages.json"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -63,6 +67,8 @@ def main(argv: list[str] | None = None) -> int:
     article = json.loads(Path(args.article_figures).read_text()) if args.article_figures else None
     write_card(staging, card, {"dev": metrics, "held_out": held_out, "training": _training_summary(training),
                                "article": article})
+    (staging / TRAINING_HISTORY).write_text(json.dumps({"stages": _stages(training)}, indent=2) + "\n",
+                                            encoding="utf-8")
     (staging / "README.md").write_text(model_card(training, card, metrics, held_out, article, staging),
                                        encoding="utf-8")
     if target.exists():
@@ -87,24 +93,68 @@ def _device_words(device: str) -> str:
     return "2 CPU cores" if device == "cpu" else f"one {device} (bf16 autocast, fp32 weights)"
 
 
-def _reproduce(training: dict) -> list[str]:
-    """How to get these weights again, stage by stage (a run may continue from an earlier one)."""
+def _stages(training: dict) -> list[dict]:
+    """The training runs behind these weights, first to last. A run may continue from an earlier run's
+    model (whose training.json sits beside it) or from a shipped reader (which carries its history)."""
     stages, run = [], training
     while run is not None:
+        stages.append(run)
+        base = run["config"].get("base_model")
+        if not base:
+            break
+        shipped = Path(base) / TRAINING_HISTORY
+        if shipped.is_file():
+            return json.loads(shipped.read_text())["stages"] + stages[::-1]
+        earlier = Path(base).parent / "training.json"
+        run = json.loads(earlier.read_text()) if earlier.is_file() else None
+    return stages[::-1]
+
+
+def _weights_words(weights: dict) -> str:
+    return ", ".join(f"{'every other source' if k == '*' else k} x{v:g}" for k, v in weights.items())
+
+
+def _stage_lines(training: dict) -> list[str]:
+    """What each stage did and how to run it again."""
+    stages = _stages(training)
+    lines = []
+    for i, run in enumerate(stages, 1):
+        t = _training_summary(run)
+        base = run["config"].get("base_model")
+        lines += [
+            f"- Stage {i}: {t['train_examples']:,} training examples ({t['train_features']:,} windows), "
+            f"{t['steps']} steps, batch {t['batch_size']}, AdamW lr {t['learning_rate']:g} with "
+            f"{t['warmup_ratio']:.0%} warm-up and linear decay, {t['epochs']:g} epoch{'s' if t['epochs'] != 1 else ''}, "
+            f"max sequence {t['max_seq_length']}, stride {t['doc_stride']}, seed {t['seed']}"
+            + (f", source weights: {_weights_words(t['source_repeats'])}" if t["source_repeats"] else "")
+            + f"; {t['train_seconds'] / 60:.1f} minutes on {_device_words(t['device'])}, finished {t['finished']}"
+            + (f", starting from stage {i - 1}." if base and i > 1 else "."),
+        ]
+    lines.append("- Reproduce, in order:")
+    steps = []
+    for i, run in enumerate(stages, 1):
         config = run["config"]
         base = config.get("base_model")
-        repeats = " ".join(f"{k}={v}" for k, v in (config.get("source_repeats") or {}).items())
+        if i > 1 and base and Path(base) != Path(stages[i - 2]["config"]["output_dir"]) / "model":
+            steps.append(f"`python train/ship_reader.py {stages[i - 2]['config']['output_dir']} --target {base}`")
+        repeats = " ".join(shlex.quote(f"{k}={v:g}") for k, v in (config.get("source_repeats") or {}).items())
         flags = (f"--max-examples {config['max_examples'] or 0} --seed {config['seed']} "
-                 f"--learning-rate {config['learning_rate']} --warmup-ratio {config['warmup_ratio']} "
+                 f"--learning-rate {config['learning_rate']:g} --warmup-ratio {config['warmup_ratio']} "
                  f"--epochs {config['epochs']:g} --max-seq-length {config['max_seq_length']} "
                  f"--doc-stride {config['doc_stride']} --negative-ratio {config['negative_ratio']}"
                  + (f" --repeat {repeats}" if repeats else "") + (f" --base-model {base}" if base else ""))
-        stages.append(f"`python train/train_reader.py --data {' '.join(config['data'])} --output "
-                      f"{config['output_dir']} {flags}`")
-        earlier = Path(base).parent / "training.json" if base else None
-        run = json.loads(earlier.read_text()) if earlier and earlier.is_file() else None
-    lines = ["- Reproduce, in order:"] + [f"  {i}. {stage}" for i, stage in enumerate(reversed(stages), 1)]
+        steps.append(f"`python train/train_reader.py --data {' '.join(config['data'])} --output "
+                     f"{config['output_dir']} {flags}`")
+    lines += [f"  {i}. {step}" for i, step in enumerate(steps, 1)]
     return lines + [f"  then `python train/ship_reader.py {training['config']['output_dir']}`."]
+
+
+def _source_tags(path: str) -> str:
+    try:
+        tags = sorted({ex.source for ex in load_examples(path)})
+    except OSError:
+        return "source tag unknown: file missing"
+    return "source tag " + ", ".join(f"`{tag}`" for tag in tags)
 
 
 def model_card(training: dict, card, dev: dict, held_out: dict[str, dict], article: dict | None,
@@ -129,24 +179,18 @@ def model_card(training: dict, card, dev: dict, held_out: dict[str, dict], artic
         f"for a {t['negative_ratio']:.0%} share of the answerable questions, the question paired with another",
         "paragraph of the same source that does not contain its answer (the most word-overlapping of 24 random",
         "candidates).",
-        *[f"Also `{path}`, written for this project (source tag `ours_news`)." for path in training["config"]["data"]
+        *[f"Also `{path}`, written for this project ({_source_tags(path)})." for path in training["config"]["data"]
           if not path.endswith("shared/qa-data/train.jsonl")],
         "No text from this project's corpus or about its subject was used.",
         "",
         "## Training",
         "",
-        f"- {t['train_examples']:,} training examples ({t['train_features']:,} windows), {t['steps']} steps,",
-        f"  batch {t['batch_size']}, AdamW lr {t['learning_rate']} with {t['warmup_ratio']:.0%} warm-up and linear",
-        f"  decay, {t['epochs']:g} epochs, max sequence {t['max_seq_length']}, stride {t['doc_stride']}, "
-        f"seed {t['seed']}" + (f", training copies per source {t['source_repeats']} (0 = left out)." if t["source_repeats"] else "."),
-        f"- {t['train_seconds'] / 60:.1f} minutes on {_device_words(t['device'])} (finished {t['finished']})"
-        + (f", continuing from `{training['config']['base_model']}`." if training["config"].get("base_model")
-           else "."),
-        *_reproduce(training),
+        *_stage_lines(training),
         "",
         "## Calibration and abstention",
         "",
-        f"Confidence = sigmoid({card.scale:.4f} x margin + {card.bias:.4f}), where margin = best span logit -",
+        f"Confidence = sigmoid({card.scale:.4f} x margin {'-' if card.bias < 0 else '+'} {abs(card.bias):.4f}), "
+        "where margin = best span logit -",
         "null logit, fitted on the dev split (Platt scaling on \"the span has F1 >= 0.5\").",
         f"Answer threshold {card.answer_threshold}: the one that maximises dev F1.",
         "",

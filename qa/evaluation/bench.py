@@ -86,6 +86,7 @@ def run_benchmark(settings: Settings | None = None, *, repeats: int = 5, include
     builds = [fresh_index_build_seconds(pipeline) for _ in range(max(1, min(3, repeats)))]
     results["index_build_ms"] = latency_summary(builds)["p50_ms"]
 
+    from qa.pipeline import reading_context
     from qa.reader.reader import ExtractiveReader
 
     other_precision = "int8" if settings.reader_precision == "fp32" else "fp32"
@@ -99,7 +100,7 @@ def run_benchmark(settings: Settings | None = None, *, repeats: int = 5, include
     for question in QUESTIONS:
         vector = pipeline.embedder.embed([question])[0]
         passages = pipeline.retriever.retrieve(question, index, settings.top_k)
-        texts = [p.chunk.text for p in passages]
+        texts = [reading_context(p.chunk, settings.read_headings)[0] for p in passages]  # what ask reads
         for name, fn in (
             ("embed", lambda: pipeline.embedder.embed([question])),
             ("faiss", lambda: index.dense.search(vector, settings.candidates)),

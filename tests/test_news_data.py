@@ -1,0 +1,60 @@
+"""The news-style QA files written for this project (train/data/): well-formed, and honest to the evaluation.
+
+They may look like the article (headings, quoted analysts, captions, bylines) but must never be about
+its subject or share its text, and the held-out news dev set must share no text with the training files.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ARTICLE, ROOT
+
+DATA = ROOT / "train" / "data"
+TRAINING_FILES = sorted(p for p in DATA.glob("news_supplement*.jsonl"))
+HELD_OUT = DATA / "news_dev.jsonl"
+#: The article's subject: no training or dev passage may be about it.
+SUBJECT = re.compile(r"\b(isis|isil|iskp|is-k|islamic state|al-qaeda|taliban|afghan\w*|kabul|khorasan|jihad\w*)\b",
+                     re.IGNORECASE)
+RUN = 8  # words: a shared run this long means copied text
+
+
+def rows(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def runs_of_words(text: str) -> set[tuple[str, ...]]:
+    words = re.findall(r"\w+", text.lower())
+    return {tuple(words[i : i + RUN]) for i in range(len(words) - RUN + 1)}
+
+
+def test_there_are_training_files_and_a_held_out_file():
+    assert len(TRAINING_FILES) >= 3 and HELD_OUT.is_file()
+
+
+@pytest.mark.parametrize("path", [*TRAINING_FILES, HELD_OUT], ids=lambda p: p.name)
+def test_answers_are_verbatim_at_their_offsets_and_nothing_is_about_the_subject(path):
+    seen_ids = set()
+    for row in rows(path):
+        assert row["id"] not in seen_ids, row["id"]
+        seen_ids.add(row["id"])
+        assert row["source"].startswith("ours_news") and row["question"].strip(), row["id"]
+        assert len(row["answers"]) == len(row["answer_starts"]), row["id"]
+        for answer, start in zip(row["answers"], row["answer_starts"]):
+            assert answer and row["context"][start : start + len(answer)] == answer, row["id"]
+        assert not SUBJECT.search(row["context"]) and not SUBJECT.search(row["question"]), row["id"]
+
+
+def test_no_passage_shares_text_with_the_article_and_the_dev_set_shares_none_with_training():
+    article = runs_of_words(ARTICLE.read_text(encoding="utf-8"))
+    held_out = set().union(*(runs_of_words(r["context"]) for r in rows(HELD_OUT)))
+    for path in TRAINING_FILES:
+        for context in {r["context"] for r in rows(path)}:
+            passage = runs_of_words(context)
+            assert not passage & article, f"{path.name}: {context[:60]!r} copies the article"
+            assert not passage & held_out, f"{path.name}: {context[:60]!r} shares text with {HELD_OUT.name}"
+    assert not held_out & article
