@@ -128,9 +128,10 @@ class Settings:
 def _parse(f: dataclasses.Field, raw: str):
     kind = str(f.type)
     if kind == "bool":
-        if raw.strip().lower() in ("1", "true", "yes", "on"):
+        word = raw.strip().lower()
+        if word in ("1", "true", "yes", "on"):
             return True
-        if raw.strip().lower() in ("0", "false", "no", "off"):
+        if word in ("0", "false", "no", "off"):
             return False
         raise ValueError(raw)
     if "tuple" in kind:

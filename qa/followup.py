@@ -20,14 +20,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 Turn = tuple[str, str | None]  # (question, answer text or None)
 
 _PERSON_PRONOUNS = {"he", "she", "his", "her", "him"}
 _THING_PRONOUNS = {"it", "its", "they", "them", "their"}
 _POSSESSIVE = {"his", "her", "its", "their"}
-_PRONOUN = re.compile(r"\b(?:his|her|its|their|he|she|it|they|him|them)\b", re.IGNORECASE)
+_PRONOUN = re.compile(rf"\b(?:{'|'.join(sorted(_PERSON_PRONOUNS | _THING_PRONOUNS))})\b", re.IGNORECASE)
 _DEMONSTRATIVE = re.compile(r"\b(that|this|these|those) (group|organi[sz]ation|man|woman|person|attack|place|city)\b",
                             re.IGNORECASE)
 _DEMONSTRATIVE_NOUN = re.compile(r"\b(?:that|this|these|those) [a-z]+", re.IGNORECASE)
@@ -64,6 +64,11 @@ _SAY_IT = re.compile(r"\b(say|said|says|mean|meant|claim|claimed|report|reported
                      re.IGNORECASE)
 _OWNED = re.compile(r"\b([A-Z][\w.-]*(?:\s+[A-Z][\w.-]*)*)['’]s ((?:[a-z-]+ )?(?:organi[sz]ation|group|"
                     r"company|think-tank|newspaper|agency|party|government|team|network|project|centre|center))\b")
+
+
+def _own_words(question: str) -> str:
+    """A resolved question without the earlier turn it borrowed in brackets."""
+    return question.split(" (")[0]
 
 
 @dataclass(frozen=True)
@@ -146,7 +151,7 @@ def _thing(turns: Sequence[_Resolved]) -> str | None:
     if owned:
         return f"{owned.group(1)}'s {owned.group(2)}"
     for turn in reversed(turns):
-        for name, before in _entities(turn.question.split(" (")[0]):
+        for name, before in _entities(_own_words(turn.question)):
             if not _is_person(name, before) and before not in _PLACE_OR_TIME_BEFORE:
                 return name
     return None
@@ -185,7 +190,7 @@ def _rewrite(question: str, turns: Sequence[_Resolved]) -> _Resolved:
     person, thing = _person(turns), _thing(turns)
     used: dict[str, str] = {}
 
-    statement = _STATEMENT.match(previous.question.split(" (")[0])
+    statement = _STATEMENT.match(_own_words(previous.question))
     if statement and statement.group(1).lower() in ("that", "this", "it", "so"):
         statement = None  # "Who reported that?" names no statement of its own
     say_it = _SAY_IT.search(text)
@@ -223,11 +228,9 @@ def _rewrite(question: str, turns: Sequence[_Resolved]) -> _Resolved:
 
 def rewrite_followup(question: str, history: Sequence[Turn] | None) -> str:
     """A standalone version of ``question`` given earlier turns (oldest first); unchanged if not a follow-up."""
-    if not history:
+    if not history or not is_followup(question):
         return question
     turns: list[_Resolved] = []
     for earlier, answer in history:
-        resolved = _rewrite(earlier, turns)
-        turns.append(_Resolved(resolved.question, answer, resolved.person, resolved.thing))
-    rewritten = _rewrite(question, turns).question
-    return rewritten if is_followup(question) else question
+        turns.append(replace(_rewrite(earlier, turns), answer=answer))
+    return _rewrite(question, turns).question

@@ -145,9 +145,13 @@ def test_labels_point_at_the_answer_tokens():
 def test_tiny_training_run_saves_a_loadable_reader_and_resumes(tmp_path):
     data = write_data(tmp_path / "toy.jsonl")
     out = tmp_path / "run"
-    command = [sys.executable, str(ROOT / "train" / "train_reader.py"), "--data", str(data), "--output", str(out),
-               "--max-examples", "0", "--dev-fraction", "0.2", "--batch-size", "2", "--max-seq-length", "96",
-               "--doc-stride", "32", "--checkpoint-every", "1", "--epochs", "2"]
+
+    def train_command(output, *flags):
+        return [sys.executable, str(ROOT / "train" / "train_reader.py"), "--data", str(data), "--output", str(output),
+                "--max-examples", "0", "--dev-fraction", "0.2", "--batch-size", "2", "--max-seq-length", "96",
+                "--doc-stride", "32", *flags]
+
+    command = train_command(out, "--checkpoint-every", "1", "--epochs", "2")
     first = subprocess.run(command + ["--time-budget", "0"], capture_output=True, text=True, timeout=600)
     assert first.returncode == 0, first.stderr[-2000:]
     summary = json.loads((out / "training.json").read_text())
@@ -189,10 +193,8 @@ def test_tiny_training_run_saves_a_loadable_reader_and_resumes(tmp_path):
 
     # A second stage continuing from the shipped reader keeps the first stage in its history and card.
     out2 = tmp_path / "run2"
-    command2 = [sys.executable, str(ROOT / "train" / "train_reader.py"), "--data", str(data), "--output", str(out2),
-                "--max-examples", "0", "--dev-fraction", "0.2", "--batch-size", "2", "--max-seq-length", "96",
-                "--doc-stride", "32", "--epochs", "0.5", "--base-model", str(target)]
-    assert subprocess.run(command2, capture_output=True, text=True, timeout=600).returncode == 0
+    second_stage = train_command(out2, "--epochs", "0.5", "--base-model", str(target))
+    assert subprocess.run(second_stage, capture_output=True, text=True, timeout=600).returncode == 0
     target2 = tmp_path / "shipped2"
     shipped = subprocess.run([sys.executable, str(ROOT / "train" / "ship_reader.py"), str(out2), "--target",
                               str(target2)], capture_output=True, text=True, timeout=600)

@@ -67,9 +67,9 @@ def main(argv: list[str] | None = None) -> int:
     article = json.loads(Path(args.article_figures).read_text()) if args.article_figures else None
     write_card(staging, card, {"dev": metrics, "held_out": held_out, "training": _training_summary(training),
                                "article": article})
-    (staging / TRAINING_HISTORY).write_text(json.dumps({"stages": _stages(training)}, indent=2) + "\n",
-                                            encoding="utf-8")
-    (staging / "README.md").write_text(model_card(training, card, metrics, held_out, article, staging),
+    stages = _stages(training)
+    (staging / TRAINING_HISTORY).write_text(json.dumps({"stages": stages}, indent=2) + "\n", encoding="utf-8")
+    (staging / "README.md").write_text(model_card(stages, card, metrics, held_out, article, staging),
                                        encoding="utf-8")
     if target.exists():
         shutil.rmtree(target)
@@ -114,9 +114,8 @@ def _weights_words(weights: dict) -> str:
     return ", ".join(f"{'every other source' if k == '*' else k} x{v:g}" for k, v in weights.items())
 
 
-def _stage_lines(training: dict) -> list[str]:
+def _stage_lines(stages: list[dict]) -> list[str]:
     """What each stage did and how to run it again."""
-    stages = _stages(training)
     lines = []
     for i, run in enumerate(stages, 1):
         t = _training_summary(run)
@@ -146,7 +145,7 @@ def _stage_lines(training: dict) -> list[str]:
         steps.append(f"`python train/train_reader.py --data {' '.join(config['data'])} --output "
                      f"{config['output_dir']} {flags}`")
     lines += [f"  {i}. {step}" for i, step in enumerate(steps, 1)]
-    return lines + [f"  then `python train/ship_reader.py {training['config']['output_dir']}`."]
+    return lines + [f"  then `python train/ship_reader.py {stages[-1]['config']['output_dir']}`."]
 
 
 def _source_tags(path: str) -> str:
@@ -157,9 +156,10 @@ def _source_tags(path: str) -> str:
     return "source tag " + ", ".join(f"`{tag}`" for tag in tags)
 
 
-def model_card(training: dict, card, dev: dict, held_out: dict[str, dict], article: dict | None,
+def model_card(stages: list[dict], card, dev: dict, held_out: dict[str, dict], article: dict | None,
                model_dir: Path) -> str:
-    """The shipped reader's model card (Markdown)."""
+    """The shipped reader's model card (Markdown); ``stages`` are its training runs, the last one shipped."""
+    training = stages[-1]
     t = _training_summary(training)
     size_mb = sum(p.stat().st_size for p in model_dir.iterdir()) / 1e6
     lines = [
@@ -185,7 +185,7 @@ def model_card(training: dict, card, dev: dict, held_out: dict[str, dict], artic
         "",
         "## Training",
         "",
-        *_stage_lines(training),
+        *_stage_lines(stages),
         "",
         "## Calibration and abstention",
         "",
