@@ -72,6 +72,14 @@ def test_spans_are_aligned_to_whole_words():
     assert align_to_words("a, b", 0, 2) == (0, 1)  # dangling comma dropped
 
 
+def test_a_span_ending_before_a_lowercase_suffix_keeps_its_end():
+    text = "a Toronto-based analyst at ISIS-K or COVID-19 sites"
+    assert text[slice(*align_to_words(text, 2, 9))] == "Toronto"  # "where is he based?" -> Toronto
+    assert text[slice(*align_to_words(text, 10, 15))] == "Toronto-based"  # a start inside still widens
+    assert text[slice(*align_to_words(text, 27, 31))] == "ISIS-K"
+    assert text[slice(*align_to_words(text, 37, 42))] == "COVID-19"
+
+
 def test_overlapping_windows_merge_duplicates_and_keep_the_best_score():
     # Two windows with a stride overlap both see "Nangarhar" at the same characters.
     w1 = [None, None, (11, 12), (12, 13), (13, 16), (17, 25), (26, 28), (29, 38), None]

@@ -12,6 +12,7 @@ compares across windows, passages and questions. :func:`confidence` maps it to
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, replace
 from typing import Sequence
 
@@ -21,6 +22,9 @@ Offsets = Sequence[tuple[int, int] | None]
 
 _EDGE_PUNCTUATION = " \t\n\u00a0,;:"
 _WORD_JOINERS = "-,."  # inside a word or number when letters or digits stand on both sides
+# A span that stops before "-based", "-led", "-owned" ends where the model meant it to: "Toronto", not
+# "Toronto-based" (SQuAD annotators quote the place); names such as "ISIS-K" or "COVID-19" still widen.
+_LOWERCASE_SUFFIX = re.compile(r"-[a-z]{2,}\b")
 
 
 @dataclass(frozen=True)
@@ -56,12 +60,14 @@ def _joined(context: str, i: int) -> bool:
 
 
 def align_to_words(context: str, start: int, end: int) -> tuple[int, int]:
-    """Widen ``[start, end)`` to whole words and trim spaces and dangling separators at the edges."""
+    """Widen ``[start, end)`` to whole words and trim spaces and dangling separators at the edges.
+
+    The end does not widen over a hyphenated lowercase suffix ("Toronto|-based"); the start does."""
     start = max(0, min(start, len(context)))
     end = max(start, min(end, len(context)))
     while _joined(context, start):
         start -= 1
-    while _joined(context, end):
+    while _joined(context, end) and not _LOWERCASE_SUFFIX.match(context, end):
         end += 1
     while start < end and context[start] in _EDGE_PUNCTUATION:
         start += 1
