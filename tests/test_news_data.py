@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -58,3 +60,31 @@ def test_no_passage_shares_text_with_the_article_and_the_dev_set_shares_none_wit
             assert not passage & article, f"{path.name}: {context[:60]!r} copies the article"
             assert not passage & held_out, f"{path.name}: {context[:60]!r} shares text with {HELD_OUT.name}"
     assert not held_out & article
+
+
+@pytest.mark.parametrize("path", TRAINING_FILES, ids=lambda p: p.name)
+def test_follow_ups_follow_an_answerable_question_on_their_own_passage(path):
+    by_id = {row["id"]: row for row in rows(path)}
+    for row in by_id.values():
+        if "followup_of" in row:
+            earlier = by_id[row["followup_of"]]
+            assert earlier["context"] == row["context"] and earlier["answers"], row["id"]
+            assert row["asked"].strip() and "followup_of" not in earlier, row["id"]
+
+
+def test_merging_rewrites_follow_ups_as_the_pipeline_would_and_rejects_bad_offsets(tmp_path):
+    context = "Ada Lin is a Perth-based engineer. She designs bridges."
+    first = {"id": "x-1", "source": "ours_news_x", "context": context, "question": "Who is Ada Lin?",
+             "answers": ["a Perth-based engineer"], "answer_starts": [context.find("a Perth")]}
+    follow = {**first, "id": "x-2", "question": "What does she design?", "answers": ["bridges"],
+              "answer_starts": [context.find("bridges")], "followup_of": "x-1"}
+    source, merged = tmp_path / "a.jsonl", tmp_path / "merged.jsonl"
+    source.write_text("\n".join(json.dumps(r) for r in (first, follow)), encoding="utf-8")
+    command = [sys.executable, str(ROOT / "train" / "merge_news.py"), str(source), "--output", str(merged)]
+    subprocess.run(command, check=True, capture_output=True)
+    out = rows(merged)
+    assert out[0] == first
+    assert out[1]["question"] == "What does Ada Lin design?" and out[1]["asked"] == "What does she design?"
+    source.write_text(json.dumps({**first, "answer_starts": [0]}), encoding="utf-8")
+    failed = subprocess.run(command, capture_output=True, text=True)
+    assert failed.returncode != 0 and "is not at offset 0" in failed.stderr
