@@ -87,4 +87,4 @@ def test_merging_rewrites_follow_ups_as_the_pipeline_would_and_rejects_bad_offse
     assert out[1]["question"] == "What does Ada Lin design?" and out[1]["asked"] == "What does she design?"
     source.write_text(json.dumps({**first, "answer_starts": [0]}), encoding="utf-8")
     failed = subprocess.run(command, capture_output=True, text=True)
-    assert failed.returncode != 0 and "is not at offset 0" in failed.stderr
+    assert failed.returncode != 0 and "answer_starts do not point at the answers" in failed.stderr
