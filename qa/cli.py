@@ -89,10 +89,12 @@ def _add_settings(p) -> None:
     g.add_argument("--reader-precision", choices=("fp32", "int8"), default=None)
 
 
-def settings_from_args(args):
+def settings_from_args(args, environ: dict[str, str] | None = None):
+    """Settings from the environment (``environ``, default ``os.environ``), overridden by the flags."""
     from qa.config import Settings
 
     return Settings.from_env(
+        environ,
         corpus=tuple(args.corpus) if args.corpus else None,
         index_dir=args.index_dir,
         reader=args.reader,
@@ -234,6 +236,53 @@ def _run_eval_reader(args) -> int:
     return 0
 
 
+def _add_eval_open(sub) -> None:
+    p = sub.add_parser("eval-open", help="QA data read as one open corpus, end to end, under settings variants")
+    p.add_argument("data", help="JSONL in the qa-data format, e.g. train/data/news_dev.jsonl")
+    p.add_argument("--variant", action="append", default=[], metavar="NAME:SETTING=VALUE,...",
+                   help="a configuration to compare, settings named as their QA_* variables without the prefix "
+                        "(e.g. 'context:PRECEDING_WEIGHT=0.5,READ_PRECEDING=1'); default: the settings as given")
+    p.add_argument("--limit", type=int, default=None, help="only the first N examples")
+    p.add_argument("--no-read", action="store_true", help="measure retrieval only")
+    p.add_argument("--json", default=None, help="also write the figures to this JSON file")
+    _add_settings(p)
+
+
+def _variant_settings(args) -> dict:
+    """``--variant`` flags as named Settings: the environment, then the variant's settings, then the flags."""
+    import os
+
+    variants = {}
+    for spec in args.variant or ["settings:"]:
+        name, _, pairs = spec.partition(":")
+        environ = dict(os.environ)
+        for pair in filter(None, pairs.split(",")):
+            key, sep, value = pair.partition("=")
+            if not sep or not key.strip():
+                raise UsageError(f"--variant takes NAME:SETTING=VALUE,..., not {spec!r}")
+            environ[f"QA_{key.strip().upper()}"] = value.strip()
+        variants[name or spec] = settings_from_args(args, environ)
+    return variants
+
+
+def _run_eval_open(args) -> int:
+    from pathlib import Path
+
+    from rich.console import Console
+
+    from qa.evaluation.open_corpus import evaluate_open
+    from qa.reader.data import load_examples
+
+    console = Console()
+    variants = _variant_settings(args)
+    results = evaluate_open(load_examples(args.data)[: args.limit], variants, read=not args.no_read,
+                            log=lambda message: console.print(f"[dim]{message}[/]"))
+    console.print_json(json.dumps(results))
+    if args.json:
+        Path(args.json).write_text(json.dumps(results, indent=2) + "\n")
+    return 0
+
+
 def _add_eval(sub) -> None:
     p = sub.add_parser("eval", help="measure the whole pipeline on the evaluation question set")
     p.add_argument("--questions", default=None, help="question set (default: eval/questions.jsonl)")
@@ -338,12 +387,13 @@ def build_parser() -> argparse.ArgumentParser:
     _add_eval(sub)
     _add_bench(sub)
     _add_eval_reader(sub)
+    _add_eval_open(sub)
     _add_train_reader(sub)
     return parser
 
 
 COMMANDS = {"ask": _run_ask, "index": _run_index, "serve": _run_serve, "eval": _run_eval, "bench": _run_bench,
-            "eval-reader": _run_eval_reader,
+            "eval-reader": _run_eval_reader, "eval-open": _run_eval_open,
             "train-reader": _run_train_reader}
 
 

@@ -1,0 +1,115 @@
+"""``qa eval-open``: QA data (the qa-data JSONL format) read as one open corpus, end to end.
+
+Every distinct context becomes a plain-text document (its line breaks made paragraph
+breaks) and every question is asked of the whole corpus through the real pipeline,
+the way ``qa.ask`` reads the article. Several configurations (variants of the
+settings) are measured in one run, side by side: EM and F1, no-answer accuracy,
+and recall@k of the paragraph that holds the answer.
+
+This is where pipeline choices (retrieval and reading settings) are made on data
+that nothing was tuned on, such as ``train/data/news_dev.jsonl``. The reader's own
+training data would flatter the reader, though it still measures retrieval.
+"""
+
+from __future__ import annotations
+
+import statistics
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from qa.config import Settings
+from qa.metrics import exact_match, f1_score, recall_at_k
+from qa.reader.data import QAExample
+
+#: Each document starts with a title line, so that no passage's first line is taken for its title.
+_TITLE = "Open corpus passage {n:04d}"
+
+
+@dataclass(frozen=True)
+class OpenQuestion:
+    """A question of the open corpus; ``answer_offsets`` are offsets into its document's text."""
+
+    question: str
+    answers: tuple[str, ...]
+    doc_id: str
+    answer_offsets: tuple[int, ...]
+
+
+def passage_document(context: str, number: int) -> tuple[str, int]:
+    """A QA context as a plain-text document (title line, line breaks made paragraph breaks), and the
+    offset of the context's start in it. An offset ``s`` in the context is at
+    ``shift + s + context.count("\\n", 0, s)`` in the document, each line break having become two."""
+    title = _TITLE.format(n=number) + "\n\n"
+    return title + context.replace("\n", "\n\n"), len(title)
+
+
+def write_open_corpus(examples: list[QAExample], folder: str | Path) -> list[OpenQuestion]:
+    """Write each distinct context of ``examples`` as ``folder/passage-NNNN.txt``; return the questions."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    doc_of: dict[str, tuple[str, int]] = {}
+    questions = []
+    for ex in examples:
+        if ex.context not in doc_of:
+            n = len(doc_of) + 1
+            text, shift = passage_document(ex.context, n)
+            (folder / f"passage-{n:04d}.txt").write_text(text, encoding="utf-8")
+            doc_of[ex.context] = (f"passage-{n:04d}", shift)
+        doc_id, shift = doc_of[ex.context]
+        offsets = tuple(shift + s + ex.context.count("\n", 0, s) for s in ex.answer_starts)
+        questions.append(OpenQuestion(ex.question, ex.answers, doc_id, offsets))
+    return questions
+
+
+def evaluate_open(examples: list[QAExample], variants: dict[str, Settings], *, read: bool = True,
+                  log=None) -> dict[str, dict]:
+    """Figures per variant; each variant's ``corpus`` and ``index_dir`` are replaced by the open corpus."""
+    from qa.pipeline import Pipeline
+
+    log = log or (lambda message: None)
+    results = {}
+    with tempfile.TemporaryDirectory(prefix="qa-open-") as tmp:
+        questions = write_open_corpus(examples, Path(tmp) / "corpus")
+        for n, (name, settings) in enumerate(variants.items()):
+            pipeline = Pipeline(settings.replace(corpus=(str(Path(tmp) / "corpus"),),
+                                                 index_dir=str(Path(tmp) / f"index-{n}")))
+            log(f"{name}: indexing {len({q.doc_id for q in questions})} passages")
+            results[name] = _measure(pipeline, questions, read=read, log=log)
+            log(f"{name}: {results[name]}")
+    return results
+
+
+def _measure(pipeline, questions: list[OpenQuestion], *, read: bool, log) -> dict:
+    index = pipeline.search_index()
+    s = pipeline.settings
+    ranked, relevant = [], []
+    for q in questions:
+        gold = {c.id for c in index.chunks
+                if c.doc_id == q.doc_id and any(c.start <= o < c.end for o in q.answer_offsets)}
+        if gold:  # answerable, and not from a heading
+            ranked.append([p.chunk.id for p in pipeline.retriever.retrieve(q.question, index, max(10, s.top_k))])
+            relevant.append(gold)
+    figures = {"questions": len(questions), "chunks": len(index.chunks),
+               **{f"recall@{k}": round(recall_at_k(ranked, relevant, k), 4) for k in (1, 3, 5)}}
+    if not read:
+        return figures
+    predictions, seconds = [], []
+    for i, q in enumerate(questions):
+        started = time.perf_counter()
+        predictions.append(pipeline.ask(q.question).text)
+        seconds.append(time.perf_counter() - started)
+        if (i + 1) % 100 == 0:
+            log(f"  {i + 1}/{len(questions)} questions")
+    answerable = [(q, p) for q, p in zip(questions, predictions) if q.answers]
+    unanswerable = [p for q, p in zip(questions, predictions) if not q.answers]
+    n = max(1, len(questions))
+    figures.update({
+        "exact_match": round(100 * sum(exact_match(p, q.answers) for q, p in zip(questions, predictions)) / n, 2),
+        "f1": round(100 * sum(f1_score(p, q.answers) for q, p in zip(questions, predictions)) / n, 2),
+        "answerable_f1": round(100 * sum(f1_score(p, q.answers) for q, p in answerable) / max(1, len(answerable)), 2),
+        "no_answer_accuracy": round(100 * sum(p is None for p in unanswerable) / max(1, len(unanswerable)), 2),
+        "p50_ms": round(1000 * statistics.median(seconds), 1),
+    })
+    return figures

@@ -1,0 +1,111 @@
+"""QA data read as an open corpus (qa eval-open) and the paragraph-level training rows built the same way."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from qa.corpus.chunking import chunk_document
+from qa.corpus.documents import load_document, parse_document
+from qa.evaluation.open_corpus import evaluate_open, passage_document, write_open_corpus
+from qa.reader.data import QAExample, is_dev_context, load_examples
+from tests.conftest import ROOT
+
+NEWS_DEV = ROOT / "train" / "data" / "news_dev.jsonl"
+
+PASSAGE = ("Harbour traffic fell for a second year, the port authority said on Monday.\n"
+           "How busy is the port?\n"
+           "The port handled 1.2 million containers last year, down from 1.5 million.\n"
+           "\"We expect a recovery by 2027,\" said Lena Ortiz, the authority's planning director.\n"
+           "Ortiz said dredging of the north channel would begin in March.")
+
+
+def example(question: str, answer: str | None, qid: str = "t-1") -> QAExample:
+    if answer is None:
+        return QAExample(qid, question, PASSAGE, (), (), "test")
+    return QAExample(qid, question, PASSAGE, (answer,), (PASSAGE.index(answer),), "test")
+
+
+def test_passage_document_keeps_every_offset_and_makes_paragraphs():
+    text, shift = passage_document(PASSAGE, 7)
+    for answer in ("1.2 million", "Lena Ortiz", "March"):
+        s = PASSAGE.index(answer)
+        at = shift + s + PASSAGE.count("\n", 0, s)
+        assert text[at : at + len(answer)] == answer
+    document = parse_document(text, name="p.txt")
+    chunks = chunk_document(document)
+    assert [c.text for c in chunks] == [line for line in PASSAGE.split("\n") if line != "How busy is the port?"]
+    assert chunks[1].section == "How busy is the port?"  # the question-shaped line is a heading again
+
+
+def test_write_open_corpus_points_each_question_at_its_document(tmp_path):
+    other = QAExample("o-1", "Who won?", "The Hawks won the final 3-1.", ("The Hawks",), (0,), "test")
+    questions = write_open_corpus([example("Who is the planning director?", "Lena Ortiz"), other,
+                                   example("Who is the mayor?", None, "t-2")], tmp_path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["passage-0001.txt", "passage-0002.txt"]
+    for q in questions:
+        text = load_document(tmp_path / f"{q.doc_id}.txt").text
+        assert [text[o : o + len(a)] for a, o in zip(q.answers, q.answer_offsets)] == list(q.answers)
+    assert [q.doc_id for q in questions] == ["passage-0001", "passage-0002", "passage-0001"]
+
+
+def test_paragraph_rows_are_what_the_reader_reads_with_hard_negatives():
+    from train.paragraph_data import paragraph_rows
+
+    rows = paragraph_rows([example("How many containers did the port handle?", "1.2 million"),
+                           example("Who is the mayor?", None, "t-2")], dev_fraction=0.0)
+    positive, sibling, unanswerable = rows
+    assert positive.context == ("How busy is the port?\n"
+                                "The port handled 1.2 million containers last year, down from 1.5 million.")
+    assert positive.context[positive.answer_starts[0]:].startswith("1.2 million")
+    assert sibling.answers == () and "1.2 million" not in sibling.context
+    assert unanswerable.question == "Who is the mayor?" and unanswerable.answers == ()
+    assert {r.source for r in rows} == {"ours_news_para"}
+    # A passage of the dev split gives no rows at all.
+    assert paragraph_rows([example("How many containers did the port handle?", "1.2 million")],
+                          dev_fraction=1.0) == []
+
+
+@pytest.mark.slow
+def test_paragraph_data_from_the_supplements_is_valid_and_keeps_dev_out(tmp_path):
+    out = tmp_path / "paragraphs.jsonl"
+    source = ROOT / "train" / "data" / "news_supplement_4.jsonl"
+    done = subprocess.run([sys.executable, str(ROOT / "train" / "paragraph_data.py"), str(source),
+                           "--output", str(out)], capture_output=True, text=True, check=True)
+    figures = json.loads(done.stdout)
+    rows = load_examples(out)  # answers at their offsets, or it raises
+    assert figures["rows"] == len(rows) and figures["positive"] > 500 and figures["unanswerable"] > 500
+    assert not any(is_dev_context(r.context, 0.06) for r in rows)
+    dev_passages = {ex.context for ex in load_examples(source) if is_dev_context(ex.context, 0.06)}
+    assert dev_passages  # the check below means something
+    assert not any(r.context in passage for r in rows for passage in dev_passages)
+
+
+@pytest.mark.slow
+def test_open_corpus_evaluation_runs_the_real_pipeline_per_variant():
+    from qa.config import Settings
+
+    examples = load_examples(NEWS_DEV)[:24]
+    results = evaluate_open(examples, {"top5": Settings(), "top1": Settings(top_k=1)})
+    top5, top1 = results["top5"], results["top1"]
+    assert top5["questions"] == 24 and top5["chunks"] >= 3
+    assert top5["recall@5"] >= top5["recall@1"] > 0.5
+    assert top5["f1"] > 50  # the shipped reader, read end to end over the open corpus
+    assert 0 <= top1["no_answer_accuracy"] <= 100 and top1["p50_ms"] < top5["p50_ms"]
+
+
+@pytest.mark.slow
+def test_eval_open_cli_compares_variants(tmp_path):
+    out = tmp_path / "open.json"
+    done = subprocess.run([sys.executable, "-m", "qa.cli", "eval-open", str(NEWS_DEV), "--limit", "16", "--no-read",
+                           "--variant", "bm25:RETRIEVAL=bm25", "--variant", "dense:RETRIEVAL=dense",
+                           "--json", str(out)], capture_output=True, text=True, cwd=ROOT)
+    assert done.returncode == 0, done.stderr
+    results = json.loads(out.read_text())
+    assert set(results) == {"bm25", "dense"} and "f1" not in results["bm25"]
+    bad = subprocess.run([sys.executable, "-m", "qa.cli", "eval-open", str(NEWS_DEV), "--variant", "x:TOP_K"],
+                         capture_output=True, text=True, cwd=ROOT)
+    assert bad.returncode == 2 and "NAME:SETTING=VALUE" in bad.stderr

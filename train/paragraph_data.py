@@ -1,0 +1,92 @@
+"""Paragraph-level training rows from passage-level QA data: what the reader really reads in ``qa.ask``.
+
+    python train/paragraph_data.py train/data/news_supplement*.jsonl --output runs/news_paragraphs.jsonl
+
+At question time the reader does not see a whole news passage: it sees one retrieved
+paragraph with its section heading above it, and four more paragraphs of the same
+article that usually do not hold the answer. This turns each passage into that: the
+passage is parsed and chunked by the pipeline's own code, and each question becomes
+- a positive row: the paragraph holding the answer, read as ``qa.ask`` reads it;
+- a hard negative: the sibling paragraph (same passage) sharing most content words with the
+  question, without any of its answers, as an unanswerable row;
+- for an unanswerable question: its most similar paragraph, still unanswerable.
+
+Passages that fall in the training run's dev split (by the same context hash) are left out,
+and so is any row whose own context would land in dev, so the dev split stays exactly the
+passage-level one: no paragraph of a dev passage is trained on, and none scores the model.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from qa.corpus.chunking import chunk_document  # noqa: E402
+from qa.corpus.documents import parse_document  # noqa: E402
+from qa.evaluation.open_corpus import passage_document  # noqa: E402
+from qa.pipeline import reading_context  # noqa: E402
+from qa.reader.data import QAExample, _content_words, is_dev_context, load_examples, write_examples  # noqa: E402
+from qa.reader.training import TrainConfig  # noqa: E402
+
+SOURCE = "ours_news_para"
+
+
+def paragraph_rows(examples: list[QAExample], *, dev_fraction: float) -> list[QAExample]:
+    """The positive, hard-negative and unanswerable paragraph rows of ``examples`` (see the module doc)."""
+    rows: list[QAExample] = []
+    chunks_of: dict[str, tuple[list, int]] = {}
+    for ex in examples:
+        if is_dev_context(ex.context, dev_fraction):
+            continue
+        if ex.context not in chunks_of:
+            text, shift = passage_document(ex.context, len(chunks_of) + 1)
+            chunks_of[ex.context] = (chunk_document(parse_document(text, name="passage.txt")), shift)
+        chunks, shift = chunks_of[ex.context]
+        offsets = [shift + s + ex.context.count("\n", 0, s) for s in ex.answer_starts]
+        question_words = _content_words(ex.question)
+        holding = None
+        for chunk in chunks:
+            inside = [(a, o) for a, o in zip(ex.answers, offsets) if chunk.start <= o and o + len(a) <= chunk.end]
+            if inside:
+                holding = chunk
+                context, lead_in = reading_context(chunk, True)
+                rows.append(QAExample(id=f"{ex.id}-para", question=ex.question, context=context,
+                                      answers=tuple(a for a, _ in inside),
+                                      answer_starts=tuple(lead_in + o - chunk.start for _, o in inside),
+                                      source=SOURCE))
+                break
+        if ex.answers and holding is None:
+            continue  # the answer is in a heading or across paragraphs
+        lowered_answers = [a.lower() for a in ex.answers]
+        others = [c for c in chunks if c is not holding and not any(a in c.text.lower() for a in lowered_answers)]
+        if others:
+            hardest = max(others, key=lambda c: len(question_words & _content_words(c.search_text)))
+            rows.append(QAExample(id=f"{ex.id}-sibling", question=ex.question,
+                                  context=reading_context(hardest, True)[0], answers=(), answer_starts=(),
+                                  source=SOURCE))
+    return [row for row in rows if not is_dev_context(row.context, dev_fraction)]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("data", nargs="+", help="passage-level QA JSONL files")
+    parser.add_argument("--output", required=True)
+    parser.add_argument("--dev-fraction", type=float, default=TrainConfig.dev_fraction,
+                        help="the training run's dev fraction (default: the training script's)")
+    args = parser.parse_args(argv)
+    examples = [ex for path in args.data for ex in load_examples(path)]
+    rows = paragraph_rows(examples, dev_fraction=args.dev_fraction)
+    write_examples(rows, args.output)
+    load_examples(args.output)  # the training loader's own checks: every answer at its offsets
+    answerable = sum(1 for r in rows if r.answers)
+    print(json.dumps({"questions": len(examples), "rows": len(rows), "positive": answerable,
+                      "unanswerable": len(rows) - answerable, "output": args.output}))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
