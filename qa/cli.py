@@ -241,7 +241,7 @@ def _add_eval_open(sub) -> None:
     p.add_argument("data", help="JSONL in the qa-data format, e.g. train/data/news_dev.jsonl")
     p.add_argument("--variant", action="append", default=[], metavar="NAME:SETTING=VALUE,...",
                    help="a configuration to compare, settings named as their QA_* variables without the prefix "
-                        "(e.g. 'context:PRECEDING_WEIGHT=0.5,READ_PRECEDING=1'); default: the settings as given")
+                        "(e.g. 'bm25top3:RETRIEVAL=bm25,TOP_K=3'); default: the settings as given")
     p.add_argument("--limit", type=int, default=None, help="only the first N examples")
     p.add_argument("--no-read", action="store_true", help="measure retrieval only")
     p.add_argument("--json", default=None, help="also write the figures to this JSON file")
@@ -250,17 +250,26 @@ def _add_eval_open(sub) -> None:
 
 def _variant_settings(args) -> dict:
     """``--variant`` flags as named Settings: the environment, then the variant's settings, then the flags."""
+    import dataclasses
     import os
 
+    from qa.config import Settings
+
+    known = {f.name.upper() for f in dataclasses.fields(Settings)}
     variants = {}
     for spec in args.variant or ["settings:"]:
         name, _, pairs = spec.partition(":")
         environ = dict(os.environ)
         for pair in filter(None, pairs.split(",")):
             key, sep, value = pair.partition("=")
-            if not sep or not key.strip():
+            key = key.strip().upper()
+            if not sep or not key:
                 raise UsageError(f"--variant takes NAME:SETTING=VALUE,..., not {spec!r}")
-            environ[f"QA_{key.strip().upper()}"] = value.strip()
+            if key not in known:
+                raise UsageError(f"--variant {spec!r}: no setting named {key} (see the README's settings table)")
+            environ[f"QA_{key}"] = value.strip()
+        if (name or spec) in variants:
+            raise UsageError(f"two variants are named {name or spec!r}")
         variants[name or spec] = settings_from_args(args, environ)
     return variants
 

@@ -71,7 +71,7 @@ def test_paragraph_rows_are_what_the_reader_reads_with_hard_negatives():
 
 @pytest.mark.slow
 def test_paragraph_data_from_the_supplements_is_valid_and_keeps_dev_out(tmp_path):
-    out = tmp_path / "paragraphs.jsonl"
+    out = tmp_path / "news_paragraphs.jsonl"
     source = ROOT / "train" / "data" / "news_supplement_4.jsonl"
     done = subprocess.run([sys.executable, str(ROOT / "train" / "paragraph_data.py"), str(source),
                            "--output", str(out)], capture_output=True, text=True, check=True)
@@ -106,6 +106,8 @@ def test_eval_open_cli_compares_variants(tmp_path):
     assert done.returncode == 0, done.stderr
     results = json.loads(out.read_text())
     assert set(results) == {"bm25", "dense"} and "f1" not in results["bm25"]
-    bad = subprocess.run([sys.executable, "-m", "qa.cli", "eval-open", str(NEWS_DEV), "--variant", "x:TOP_K"],
-                         capture_output=True, text=True, cwd=ROOT)
-    assert bad.returncode == 2 and "NAME:SETTING=VALUE" in bad.stderr
+    for variant, message in (("x:TOP_K", "NAME:SETTING=VALUE"), ("x:TOP_KK=3", "no setting named TOP_KK"),
+                             ("x:TOP_K=many", "not a valid top_k")):
+        bad = subprocess.run([sys.executable, "-m", "qa.cli", "eval-open", str(NEWS_DEV), "--variant", variant],
+                             capture_output=True, text=True, cwd=ROOT)
+        assert bad.returncode == 2 and message in bad.stderr, bad.stderr
