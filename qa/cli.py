@@ -241,7 +241,8 @@ def _add_eval_open(sub) -> None:
     p.add_argument("data", help="JSONL in the qa-data format, e.g. train/data/news_dev.jsonl")
     p.add_argument("--variant", action="append", default=[], metavar="NAME:SETTING=VALUE,...",
                    help="a configuration to compare, settings named as their QA_* variables without the prefix "
-                        "(e.g. 'bm25top3:RETRIEVAL=bm25,TOP_K=3'); default: the settings as given")
+                        "(e.g. 'bm25top3:RETRIEVAL=bm25,TOP_K=3'); flags such as --top-k apply to every "
+                        "variant and win over it; default: one variant, the settings as given")
     p.add_argument("--limit", type=int, default=None, help="only the first N examples")
     p.add_argument("--no-read", action="store_true", help="measure retrieval only")
     p.add_argument("--json", default=None, help="also write the figures to this JSON file")
@@ -255,18 +256,22 @@ def _variant_settings(args) -> dict:
 
     from qa.config import Settings
 
-    known = {f.name.upper() for f in dataclasses.fields(Settings)}
+    # The open corpus replaces these.
+    known = {f.name.upper() for f in dataclasses.fields(Settings)} - {"CORPUS", "INDEX_DIR"}
     variants = {}
     for spec in args.variant or ["settings:"]:
-        name, _, pairs = spec.partition(":")
+        name, colon, pairs = spec.partition(":")
+        if not colon:
+            raise UsageError(f"--variant takes NAME:SETTING=VALUE,..., not {spec!r}")
         environ = dict(os.environ)
         for pair in filter(None, pairs.split(",")):
             key, sep, value = pair.partition("=")
             key = key.strip().upper()
-            if not sep or not key:
+            if not sep or not key or not value.strip():
                 raise UsageError(f"--variant takes NAME:SETTING=VALUE,..., not {spec!r}")
             if key not in known:
-                raise UsageError(f"--variant {spec!r}: no setting named {key} (see the README's settings table)")
+                raise UsageError(f"--variant {spec!r}: no setting named {key} that a variant can set "
+                                 "(see the README's settings table)")
             environ[f"QA_{key}"] = value.strip()
         if (name or spec) in variants:
             raise UsageError(f"two variants are named {name or spec!r}")

@@ -29,15 +29,15 @@ def example(question: str, answer: str | None, qid: str = "t-1") -> QAExample:
     return QAExample(qid, question, PASSAGE, (answer,), (PASSAGE.index(answer),), "test")
 
 
-def test_passage_document_keeps_every_offset_and_makes_paragraphs():
-    text, shift = passage_document(PASSAGE, 7)
+@pytest.mark.parametrize("context", [PASSAGE, PASSAGE.replace("\n", "\r\n"), "  " + PASSAGE + "\n",
+                                     PASSAGE.replace("\n", "\n\n")])
+def test_passage_document_keeps_every_offset_and_makes_paragraphs(context):
+    text, at = passage_document(context, 7)
     for answer in ("1.2 million", "Lena Ortiz", "March"):
-        s = PASSAGE.index(answer)
-        at = shift + s + PASSAGE.count("\n", 0, s)
-        assert text[at : at + len(answer)] == answer
-    document = parse_document(text, name="p.txt")
-    chunks = chunk_document(document)
-    assert [c.text for c in chunks] == [line for line in PASSAGE.split("\n") if line != "How busy is the port?"]
+        s = context.index(answer)
+        assert text[at(s) : at(s) + len(answer)] == answer
+    chunks = chunk_document(parse_document(text, name="p.txt"))
+    assert [c.text for c in chunks] == [line.strip() for line in PASSAGE.split("\n") if line != "How busy is the port?"]
     assert chunks[1].section == "How busy is the port?"  # the question-shaped line is a heading again
 
 
@@ -94,7 +94,7 @@ def test_open_corpus_evaluation_runs_the_real_pipeline_per_variant():
     assert top5["questions"] == 24 and top5["chunks"] >= 3
     assert top5["recall@5"] >= top5["recall@1"] > 0.5
     assert top5["f1"] > 50  # the shipped reader, read end to end over the open corpus
-    assert 0 <= top1["no_answer_accuracy"] <= 100 and top1["p50_ms"] < top5["p50_ms"]
+    assert 0 <= top1["no_answer_accuracy"] <= 100 and top5["retrieval_questions"] <= 24
 
 
 @pytest.mark.slow
@@ -106,8 +106,9 @@ def test_eval_open_cli_compares_variants(tmp_path):
     assert done.returncode == 0, done.stderr
     results = json.loads(out.read_text())
     assert set(results) == {"bm25", "dense"} and "f1" not in results["bm25"]
-    for variant, message in (("x:TOP_K", "NAME:SETTING=VALUE"), ("x:TOP_KK=3", "no setting named TOP_KK"),
-                             ("x:TOP_K=many", "not a valid top_k")):
+    for variant, message in (("x:TOP_K", "NAME:SETTING=VALUE"), ("TOP_K=3", "NAME:SETTING=VALUE"),
+                             ("x:TOP_K=", "NAME:SETTING=VALUE"), ("x:TOP_KK=3", "no setting named TOP_KK"),
+                             ("x:CORPUS=/tmp", "no setting named CORPUS"), ("x:TOP_K=many", "not a valid top_k")):
         bad = subprocess.run([sys.executable, "-m", "qa.cli", "eval-open", str(NEWS_DEV), "--variant", variant],
                              capture_output=True, text=True, cwd=ROOT)
         assert bad.returncode == 2 and message in bad.stderr, bad.stderr

@@ -18,8 +18,8 @@ passage-level one: no paragraph of a dev passage is trained on, and none scores 
 Measured (2026-12-01), and not shipped: a one-epoch continuation of the stage-5 reader with
 these rows (7,126, from all five supplements) added to its stage-5 mixture lost on every
 held-out figure against stage 5 calibrated on the same dev file: dev F1 75.8 against 76.2,
-news_dev F1 83.0 against 84.3, and news_dev read as an open corpus (``qa eval-open``) F1 70.8
-against 73.3, with fewer unanswerable questions abstained (69% against 75%).
+news_dev F1 83.0 against 84.3, and news_dev read as an open corpus (``qa eval-open``) F1 70.3
+against 73.4, with fewer unanswerable questions abstained (69% against 75%).
 """
 
 from __future__ import annotations
@@ -27,10 +27,12 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from qa.config import Settings  # noqa: E402
 from qa.corpus.chunking import chunk_document  # noqa: E402
 from qa.corpus.documents import parse_document  # noqa: E402
 from qa.evaluation.open_corpus import passage_document  # noqa: E402
@@ -41,18 +43,21 @@ from qa.reader.training import TrainConfig  # noqa: E402
 SOURCE = "ours_news_para"
 
 
-def paragraph_rows(examples: list[QAExample], *, dev_fraction: float) -> list[QAExample]:
-    """The positive, hard-negative and unanswerable paragraph rows of ``examples`` (see the module doc)."""
+def paragraph_rows(examples: list[QAExample], *, dev_fraction: float,
+                   chunk_max_chars: int = Settings.chunk_max_chars) -> list[QAExample]:
+    """The positive, hard-negative and unanswerable paragraph rows of ``examples`` (see the module doc),
+    chunked as the pipeline chunks with ``chunk_max_chars``."""
     rows: list[QAExample] = []
-    chunks_of: dict[str, tuple[list, int]] = {}
+    chunks_of: dict[str, tuple[list, Callable[[int], int]]] = {}
     for ex in examples:
         if is_dev_context(ex.context, dev_fraction):
             continue
         if ex.context not in chunks_of:
-            text, shift = passage_document(ex.context, len(chunks_of) + 1)
-            chunks_of[ex.context] = (chunk_document(parse_document(text, name="passage.txt")), shift)
-        chunks, shift = chunks_of[ex.context]
-        offsets = [shift + s + ex.context.count("\n", 0, s) for s in ex.answer_starts]
+            text, at = passage_document(ex.context, len(chunks_of) + 1)
+            document = parse_document(text, name="passage.txt")
+            chunks_of[ex.context] = (chunk_document(document, max_chars=chunk_max_chars), at)
+        chunks, at = chunks_of[ex.context]
+        offsets = [at(s) for s in ex.answer_starts]
         question_words = _content_words(ex.question)
         holding = None
         for chunk in chunks:
@@ -85,7 +90,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="the training run's dev fraction (default: the training script's)")
     args = parser.parse_args(argv)
     examples = [ex for path in args.data for ex in load_examples(path)]
-    rows = paragraph_rows(examples, dev_fraction=args.dev_fraction)
+    rows = paragraph_rows(examples, dev_fraction=args.dev_fraction,
+                          chunk_max_chars=Settings.from_env().chunk_max_chars)
     write_examples(rows, args.output)
     load_examples(args.output)  # the training loader's own checks: every answer at its offsets
     answerable = sum(1 for r in rows if r.answers)
