@@ -37,7 +37,7 @@ from qa.corpus.chunking import chunk_document  # noqa: E402
 from qa.corpus.documents import parse_document  # noqa: E402
 from qa.evaluation.open_corpus import passage_document  # noqa: E402
 from qa.pipeline import reading_context  # noqa: E402
-from qa.reader.data import QAExample, _content_words, is_dev_context, load_examples, write_examples  # noqa: E402
+from qa.reader.data import QAExample, hardest_negative, is_dev_context, load_examples, write_examples  # noqa: E402
 from qa.reader.training import TrainConfig  # noqa: E402
 
 SOURCE = "ours_news_para"
@@ -58,7 +58,6 @@ def paragraph_rows(examples: list[QAExample], *, dev_fraction: float,
             chunks_of[ex.context] = (chunk_document(document, max_chars=chunk_max_chars), at)
         chunks, at = chunks_of[ex.context]
         offsets = [at(s) for s in ex.answer_starts]
-        question_words = _content_words(ex.question)
         holding = None
         for chunk in chunks:
             inside = [(a, o) for a, o in zip(ex.answers, offsets) if chunk.start <= o and o + len(a) <= chunk.end]
@@ -72,13 +71,11 @@ def paragraph_rows(examples: list[QAExample], *, dev_fraction: float,
                 break
         if ex.answers and holding is None:
             continue  # the answer is in a heading or across paragraphs
-        lowered_answers = [a.lower() for a in ex.answers]
-        others = [c for c in chunks if c is not holding and not any(a in c.text.lower() for a in lowered_answers)]
-        if others:
-            hardest = max(others, key=lambda c: len(question_words & _content_words(c.search_text)))
-            rows.append(QAExample(id=f"{ex.id}-sibling", question=ex.question,
-                                  context=reading_context(hardest, True)[0], answers=(), answer_starts=(),
-                                  source=SOURCE))
+        hardest = hardest_negative(ex.question, ex.answers,
+                                   (reading_context(c, True)[0] for c in chunks if c is not holding))
+        if hardest is not None:
+            rows.append(QAExample(id=f"{ex.id}-sibling", question=ex.question, context=hardest, answers=(),
+                                  answer_starts=(), source=SOURCE))
     return [row for row in rows if not is_dev_context(row.context, dev_fraction)]
 
 

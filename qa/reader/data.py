@@ -14,7 +14,7 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Iterable
+from typing import Iterable, Sequence
 
 
 @dataclass(frozen=True)
@@ -112,6 +112,22 @@ def _content_words(text: str) -> set[str]:
     return {w for w in _WORD.findall(text.lower()) if w not in _STOP}
 
 
+def hardest_negative(question: str, answers: Sequence[str], contexts: Iterable[str]) -> str | None:
+    """Of ``contexts``, the one sharing most content words with ``question`` among those holding none of
+    ``answers`` (case-insensitive): the first of them on a tie, None when every one holds an answer."""
+    question_words = _content_words(question)
+    lowered_answers = [answer.lower() for answer in answers]
+    best, best_overlap = None, -1
+    for context in contexts:
+        lowered = context.lower()
+        if any(answer in lowered for answer in lowered_answers):
+            continue
+        overlap = len(question_words & _content_words(context))
+        if overlap > best_overlap:
+            best, best_overlap = context, overlap
+    return best
+
+
 def add_negatives(
     examples: list[QAExample], ratio: float, *, seed: int, candidates: int = 24
 ) -> list[QAExample]:
@@ -136,17 +152,8 @@ def add_negatives(
         pool = contexts_by_source[ex.source]
         if len(pool) < 2:
             continue
-        question_words = _content_words(ex.question)
-        best, best_overlap = None, -1
-        for context in rng.sample(pool, min(candidates, len(pool))):
-            if context == ex.context:
-                continue
-            lowered = context.lower()
-            if any(answer.lower() in lowered for answer in ex.answers):
-                continue
-            overlap = len(question_words & _content_words(context))
-            if overlap > best_overlap:
-                best, best_overlap = context, overlap
+        others = [context for context in rng.sample(pool, min(candidates, len(pool))) if context != ex.context]
+        best = hardest_negative(ex.question, ex.answers, others)
         if best is not None:
             negatives.append(replace(ex, id=f"{ex.id}-neg", context=best, answers=(), answer_starts=()))
     return examples + negatives
