@@ -1,4 +1,4 @@
-# make run   - create .venv, install everything, start the chat UI (or answer on the CLI before the UI exists)
+# make run   - create .venv, install everything, start the chat UI
 # make test  - create .venv, install everything, run every test
 PYTHON ?= python3
 VENV := .venv

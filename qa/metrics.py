@@ -47,6 +47,15 @@ def f1_score(prediction: str | None, golds: Sequence[str]) -> float:
     return max(_f1(prediction, g) for g in golds)
 
 
+def answer_scores(predictions: Sequence[str | None], golds: Sequence[Sequence[str]]) -> dict:
+    """How many predictions, and their exact match and F1 in percent (an empty gold list means the
+    question is unanswerable, so no answer is the right prediction)."""
+    n = max(1, len(predictions))
+    return {"count": len(predictions),
+            "exact_match": round(100 * sum(exact_match(p, g) for p, g in zip(predictions, golds)) / n, 2),
+            "f1": round(100 * sum(f1_score(p, g) for p, g in zip(predictions, golds)) / n, 2)}
+
+
 def recall_at_k(ranked: Sequence[Sequence], relevant: Sequence[set], k: int) -> float:
     """Share of queries with at least one relevant item in their first ``k`` results."""
     if not ranked:

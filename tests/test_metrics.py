@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from qa.metrics import (best_threshold, exact_match, expected_calibration_error, f1_score, fit_logistic,
+from qa.metrics import (answer_scores, best_threshold, exact_match, expected_calibration_error, f1_score, fit_logistic,
                         fit_logistic_features,
                         mean_reciprocal_rank, normalize_answer, recall_at_k, reliability_bins, threshold_curve)
 from qa.retriever.fusion import reciprocal_rank_fusion
@@ -22,6 +22,13 @@ def test_exact_match_and_f1():
     assert f1_score("Kabul", ["Jalalabad", "Kabul"]) == 1.0
     assert f1_score(None, []) == 1.0 and exact_match(None, []) == 1.0
     assert f1_score("x", []) == 0.0 and f1_score(None, ["x"]) == 0.0
+
+
+def test_answer_scores_average_over_questions_in_percent():
+    # EM 1 + 0 + 1 (right abstention) + 0 (answered an unanswerable one); F1 1 + 0.4 + 1 + 0.
+    scores = answer_scores(["2,000", "2,000 fighters", None, "x"], [["2,000"], ["at least 2,000"], [], []])
+    assert scores == {"count": 4, "exact_match": 50.0, "f1": 60.0}
+    assert answer_scores([], []) == {"count": 0, "exact_match": 0.0, "f1": 0.0}
 
 
 def test_recall_at_k_and_mrr():

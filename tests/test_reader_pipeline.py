@@ -120,6 +120,13 @@ def test_missing_reader_fails_clearly(tmp_path):
         reader.read("q", ["some context"])
 
 
+def test_a_hub_reader_not_cached_says_how_to_download_it(monkeypatch):
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    reader = ExtractiveReader("qa-test-nobody/no-such-reader")
+    with pytest.raises(ReaderError, match="HF_HUB_OFFLINE=0"):
+        reader.read("q", ["some context"])
+
+
 def test_headings_are_read_above_their_paragraphs_but_never_quoted(fresh_pipeline):
     chunk = next(c for c in fresh_pipeline.search_index().chunks if c.section)
     text, lead_in = reading_context(chunk, True)

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from qa.config import Settings
-from qa.metrics import exact_match, f1_score, recall_at_k
+from qa.metrics import answer_scores, recall_at_k
 from qa.reader.data import QAExample
 
 #: Each document starts with a title line, so that no passage's first line is taken for its title.
@@ -110,13 +110,13 @@ def _measure(pipeline, questions: list[OpenQuestion], *, read: bool, log) -> dic
         seconds.append(time.perf_counter() - started)
         if (i + 1) % 100 == 0:
             log(f"  {i + 1}/{len(questions)} questions")
+    overall = answer_scores(predictions, [q.answers for q in questions])
     answerable = [(q, p) for q, p in zip(questions, predictions) if q.answers]
     unanswerable = [p for q, p in zip(questions, predictions) if not q.answers]
-    n = max(1, len(questions))
     figures.update({
-        "exact_match": round(100 * sum(exact_match(p, q.answers) for q, p in zip(questions, predictions)) / n, 2),
-        "f1": round(100 * sum(f1_score(p, q.answers) for q, p in zip(questions, predictions)) / n, 2),
-        "answerable_f1": round(100 * sum(f1_score(p, q.answers) for q, p in answerable) / max(1, len(answerable)), 2),
+        "exact_match": overall["exact_match"],
+        "f1": overall["f1"],
+        "answerable_f1": answer_scores([p for _, p in answerable], [q.answers for q, _ in answerable])["f1"],
         "no_answer_accuracy": round(100 * sum(p is None for p in unanswerable) / max(1, len(unanswerable)), 2),
         "p50_ms": round(1000 * statistics.median(seconds), 1),
     })

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from qa.config import PROJECT_DIR, Settings
 from qa.evaluation.bench import fresh_index_build_seconds
-from qa.metrics import (exact_match, expected_calibration_error, f1_score, latency_summary, mean_reciprocal_rank,
+from qa.metrics import (answer_scores, expected_calibration_error, f1_score, latency_summary, mean_reciprocal_rank,
                         recall_at_k, reliability_bins, threshold_curve)
 
 DEFAULT_QUESTIONS = PROJECT_DIR / "eval" / "questions.jsonl"
@@ -99,10 +99,7 @@ def _run_pipeline(pipeline, questions: list[EvalQuestion], name: str, **ask_opti
 
 def _answer_metrics(questions: list[EvalQuestion], predictions: list[str | None]) -> dict:
     def block(items):
-        n = max(1, len(items))
-        return {"count": len(items),
-                "exact_match": round(100 * sum(exact_match(p, q.answers) for q, p in items) / n, 2),
-                "f1": round(100 * sum(f1_score(p, q.answers) for q, p in items) / n, 2)}
+        return answer_scores([p for _, p in items], [q.answers for q, _ in items])
 
     pairs = list(zip(questions, predictions))
     by_type = defaultdict(list)

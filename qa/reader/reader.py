@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import threading
 from dataclasses import dataclass
 from functools import cached_property
@@ -92,7 +93,11 @@ class ExtractiveReader:
                     model = AutoModelForQuestionAnswering.from_pretrained(source, local_files_only=local,
                                                                           dtype=torch.float32)
                 except (OSError, ValueError) as exc:
-                    raise ReaderError(f"cannot load the reader from {source}: {exc}") from exc
+                    hint = ""
+                    if not local and os.environ.get("HF_HUB_OFFLINE") == "1":
+                        hint = (" (qa keeps the Hugging Face hub off: to download a hub reader once, run with "
+                                "HF_HUB_OFFLINE=0 TRANSFORMERS_OFFLINE=0; later runs use the cached copy)")
+                    raise ReaderError(f"cannot load the reader from {source}: {exc}{hint}") from exc
                 if not getattr(tokenizer, "is_fast", False):
                     raise ReaderError(f"the reader at {source} needs a fast tokenizer (offset mapping)")
                 model.eval()
