@@ -29,7 +29,8 @@ def _add_train_reader(sub) -> None:
     p.add_argument("--device", default=None, help="torch device, e.g. cpu or cuda (default: cuda if present)")
     p.add_argument("--repeat", nargs="+", default=[], metavar="SOURCE=N",
                    help="weigh the training examples of a source tag N times (e.g. ours_news=3; 0 leaves it out, "
-                        "0.1 keeps a tenth); '*=N' weighs every source not named")
+                        "0.1 keeps a tenth); a SOURCE may be a pattern ('ours_news*=1'); '*=N' weighs every "
+                        "source matched by nothing else")
 
 
 def _run_train_reader(args) -> int:

@@ -10,7 +10,7 @@ import pytest
 
 from qa.corpus.chunking import chunk_document
 from qa.corpus.documents import load_document, parse_document
-from qa.evaluation.open_corpus import evaluate_open, passage_document, write_open_corpus
+from qa.evaluation.open_corpus import evaluate_open, loss_breakdown, loss_category, passage_document, write_open_corpus
 from qa.reader.data import QAExample, is_dev_context, load_examples
 from tests.conftest import ROOT
 
@@ -95,6 +95,24 @@ def test_open_corpus_evaluation_runs_the_real_pipeline_per_variant():
     assert top5["recall@5"] >= top5["recall@1"] > 0.5
     assert top5["f1"] > 50  # the shipped reader, read end to end over the open corpus
     assert 0 <= top1["no_answer_accuracy"] <= 100 and top5["retrieval_questions"] <= 24
+    # The loss against gold context is split over the questions, stage by stage, and adds up.
+    lost = top5["f1_lost_against_gold_context"]
+    assert sum(c["questions"] for c in lost.values()) == 24 and top5["gold_context_f1"] > 50
+    assert sum(c["f1_points_lost"] for c in lost.values()) == pytest.approx(top5["gold_context_f1"] - top5["f1"],
+                                                                            abs=0.05)
+
+
+def test_loss_categories_blame_one_stage_and_add_up_to_the_f1_gap():
+    assert loss_category(False, False, True, False) == "unanswerable question"
+    assert loss_category(True, False, True, False) == "answer's paragraph not among the passages read"
+    assert loss_category(True, True, False, False) == "abstained though the answer's paragraph was read"
+    assert loss_category(True, True, True, True) == "answered from the answer's paragraph"
+    assert loss_category(True, True, True, False) == "answered from another paragraph"
+    rows = [("a", 1.0, 0.0), ("a", 1.0, 0.5), ("b", 0.0, 1.0), ("c", 1.0, 1.0)]
+    assert loss_breakdown(rows) == {"a": {"questions": 2, "f1_points_lost": 37.5},
+                                    "b": {"questions": 1, "f1_points_lost": -25.0},
+                                    "c": {"questions": 1, "f1_points_lost": 0.0}}
+    assert loss_breakdown([]) == {}
 
 
 @pytest.mark.slow

@@ -99,6 +99,16 @@ def test_fractional_weights_keep_that_share_of_a_source():
     assert repeat_by_source(examples, {}, seed=3) == examples
 
 
+def test_source_patterns_weigh_every_source_they_match_and_names_win():
+    from qa.reader.training import repeat_by_source
+
+    examples = [QAExample(f"q{i}", "Q?", "C.", (), (), source)
+                for i, source in enumerate(["ours_news", "ours_news_5", "ours_news_6", "squad"])]
+    kept = repeat_by_source(examples, {"ours_news_6": 3, "ours_news*": 2, "*": 0}, seed=1)
+    assert [ex.source for ex in kept] == ["ours_news"] * 2 + ["ours_news_5"] * 2 + ["ours_news_6"] * 3
+    assert [ex.source for ex in repeat_by_source(examples, {"ours_news_?": 0}, seed=1)] == ["ours_news", "squad"]
+
+
 def test_repeat_flag_is_checked(tmp_path):
     result = subprocess.run([sys.executable, "-m", "qa", "train-reader", "--data", "x.jsonl", "--output",
                              str(tmp_path / "run"), "--repeat", "ours_news=two"],

@@ -4,7 +4,8 @@ Every distinct context becomes a plain-text document (its line breaks made parag
 breaks) and every question is asked of the whole corpus through the real pipeline,
 the way ``qa.ask`` reads the article. Several configurations (variants of the
 settings) are measured in one run, side by side: EM and F1, no-answer accuracy,
-and recall@k of the paragraph that holds the answer.
+recall@k of the paragraph that holds the answer, and where the F1 lost against
+reading the gold context alone goes (see :func:`loss_category`).
 
 This is where pipeline choices (retrieval and reading settings) are checked on data
 that was never trained on, such as ``train/data/news_dev.jsonl`` (which also decides
@@ -23,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from qa.config import Settings
-from qa.metrics import answer_scores, recall_at_k
+from qa.metrics import answer_scores, f1_score, recall_at_k
 from qa.reader.data import QAExample
 
 #: Each document starts with a title line, so that no passage's first line is taken for its title.
@@ -38,6 +39,8 @@ class OpenQuestion:
     answers: tuple[str, ...]
     doc_id: str
     answer_offsets: tuple[int, ...]
+    #: The QA context the question was written on, for the gold-context reading it is compared with.
+    context: str = ""
 
 
 def passage_document(context: str, number: int) -> tuple[str, Callable[[int], int]]:
@@ -66,8 +69,34 @@ def write_open_corpus(examples: list[QAExample], folder: str | Path) -> list[Ope
             (folder / f"passage-{n:04d}.txt").write_text(text, encoding="utf-8")
             doc_of[ex.context] = (f"passage-{n:04d}", at)
         doc_id, at = doc_of[ex.context]
-        questions.append(OpenQuestion(ex.question, ex.answers, doc_id, tuple(at(s) for s in ex.answer_starts)))
+        questions.append(OpenQuestion(ex.question, ex.answers, doc_id, tuple(at(s) for s in ex.answer_starts),
+                                      ex.context))
     return questions
+
+
+def loss_category(answerable: bool, gold_paragraph_read: bool, answered: bool, cited_gold_paragraph: bool) -> str:
+    """Why an open-corpus answer may fall short of the gold-context one: the stage to blame."""
+    if not answerable:
+        return "unanswerable question"
+    if not gold_paragraph_read:
+        return "answer's paragraph not among the passages read"
+    if not answered:
+        return "abstained though the answer's paragraph was read"
+    return "answered from the answer's paragraph" if cited_gold_paragraph else "answered from another paragraph"
+
+
+def loss_breakdown(rows: list[tuple[str, float, float]]) -> dict[str, dict]:
+    """Per category, its questions and the F1 points (of the whole set) lost against gold context.
+
+    ``rows`` holds (category, gold-context F1, open-corpus F1) per question, F1 in 0..1.
+    """
+    n = max(1, len(rows))
+    out: dict[str, dict] = {}
+    for category, gold_f1, open_f1 in rows:
+        entry = out.setdefault(category, {"questions": 0, "f1_points_lost": 0.0})
+        entry["questions"] += 1
+        entry["f1_points_lost"] += 100 * (gold_f1 - open_f1) / n
+    return {c: {**e, "f1_points_lost": round(e["f1_points_lost"], 2)} for c, e in sorted(out.items())}
 
 
 def evaluate_open(examples: list[QAExample], variants: dict[str, Settings], *, read: bool = True,
@@ -92,9 +121,10 @@ def _measure(pipeline, questions: list[OpenQuestion], *, read: bool, log) -> dic
     index = pipeline.search_index()
     s = pipeline.settings
     ranked, relevant = [], []
-    for q in questions:
-        gold = {c.id for c in index.chunks
-                if c.doc_id == q.doc_id and any(c.start <= o < c.end for o in q.answer_offsets)}
+    gold_chunks = [{c.id for c in index.chunks if c.doc_id == q.doc_id and any(c.start <= o < c.end
+                                                                                for o in q.answer_offsets)}
+                   for q in questions]
+    for q, gold in zip(questions, gold_chunks):
         if gold:  # answerable, and not from a heading
             ranked.append([p.chunk.id for p in pipeline.retriever.retrieve(q.question, index, max(10, s.top_k))])
             relevant.append(gold)
@@ -103,11 +133,17 @@ def _measure(pipeline, questions: list[OpenQuestion], *, read: bool, log) -> dic
                **{f"recall@{k}": round(recall_at_k(ranked, relevant, k), 4) for k in (1, 3, 5)}}
     if not read:
         return figures
-    predictions, seconds = [], []
-    for i, q in enumerate(questions):
+    predictions, seconds, losses = [], [], []
+    for i, (q, gold) in enumerate(zip(questions, gold_chunks)):
         started = time.perf_counter()
-        predictions.append(pipeline.ask(q.question).text)
+        answer = pipeline.ask(q.question)
         seconds.append(time.perf_counter() - started)
+        predictions.append(answer.text)
+        cited = answer.citation.chunk_id if answer.citation else None
+        category = loss_category(bool(q.answers), bool(gold & {p.chunk.id for p in answer.passages}),
+                                 answer.text is not None, cited in gold)
+        gold_context = pipeline.read(q.question, q.context).text if q.context else None
+        losses.append((category, f1_score(gold_context, q.answers), f1_score(answer.text, q.answers)))
         if (i + 1) % 100 == 0:
             log(f"  {i + 1}/{len(questions)} questions")
     overall = answer_scores(predictions, [q.answers for q in questions])
@@ -119,5 +155,7 @@ def _measure(pipeline, questions: list[OpenQuestion], *, read: bool, log) -> dic
         "answerable_f1": answer_scores([p for _, p in answerable], [q.answers for q, _ in answerable])["f1"],
         "no_answer_accuracy": round(100 * sum(p is None for p in unanswerable) / max(1, len(unanswerable)), 2),
         "p50_ms": round(1000 * statistics.median(seconds), 1),
+        "gold_context_f1": round(100 * sum(g for _, g, _ in losses) / max(1, len(losses)), 2),
+        "f1_lost_against_gold_context": loss_breakdown(losses),
     })
     return figures

@@ -10,6 +10,7 @@ paragraph-sized contexts. On a CUDA device the forward pass runs under bf16 auto
 
 from __future__ import annotations
 
+import fnmatch
 import json
 import math
 import os
@@ -83,12 +84,20 @@ def prepare_data(config: TrainConfig) -> tuple[list[QAExample], list[QAExample]]
 def repeat_by_source(examples: list[QAExample], weights: dict[str, float], *, seed: int) -> list[QAExample]:
     """Each example ``w`` times for its source's weight ``w``: whole copies, plus one more with
     probability of the fractional part (so 0.1 keeps about a tenth of a source, 2.5 doubles it and
-    adds half again). "*" is the weight of sources not named; unnamed sources count once without it."""
+    adds half again). A name may be a shell-style pattern ("ours_news*"): an exact name wins over a
+    pattern, the first matching pattern over "*", the weight of every source matched by nothing;
+    without "*" such sources count once."""
     rng = random.Random(seed)
-    default = weights.get("*", 1)
+    patterns = [(name, w) for name, w in weights.items() if name != "*" and any(ch in name for ch in "*?[")]
+
+    def weight_of(source: str) -> float:
+        if source in weights:
+            return weights[source]
+        return next((w for name, w in patterns if fnmatch.fnmatchcase(source, name)), weights.get("*", 1))
+
     out = []
     for ex in examples:
-        weight = weights.get(ex.source, default)
+        weight = weight_of(ex.source)
         copies = int(weight) + (rng.random() < weight - int(weight))
         out.extend([ex] * copies)
     return out
