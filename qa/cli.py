@@ -246,6 +246,8 @@ def _add_eval_open(sub) -> None:
                         "variant and win over it; default: one variant, the settings as given")
     p.add_argument("--limit", type=int, default=None, help="only the first N examples")
     p.add_argument("--no-read", action="store_true", help="measure retrieval only")
+    p.add_argument("--per-document", action="store_true",
+                   help="ask each question of its own document alone, as qa.ask reads one article")
     p.add_argument("--json", default=None, help="also write the figures to this JSON file")
     _add_settings(p)
 
@@ -291,7 +293,7 @@ def _run_eval_open(args) -> int:
     console = Console()
     variants = _variant_settings(args)
     results = evaluate_open(load_examples(args.data)[: args.limit], variants, read=not args.no_read,
-                            log=lambda message: console.print(f"[dim]{message}[/]"))
+                            per_document=args.per_document, log=lambda message: console.print(f"[dim]{message}[/]"))
     console.print_json(json.dumps(results))
     if args.json:
         Path(args.json).write_text(json.dumps(results, indent=2) + "\n")

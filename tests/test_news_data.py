@@ -19,6 +19,8 @@ from tests.conftest import ARTICLE, ROOT
 DATA = ROOT / "train" / "data"
 TRAINING_FILES = sorted(p for p in DATA.glob("news_supplement*.jsonl"))
 HELD_OUT = DATA / "news_dev.jsonl"
+#: Long explainers (450-700 words, read per document like the article); held out as well.
+HELD_OUT_LONG = DATA / "news_dev_long.jsonl"
 #: The article's subject: no training or dev passage may be about it.
 SUBJECT = re.compile(r"\b(isis|isil|iskp|is-k|islamic state|al-qaeda|taliban|afghan\w*|kabul|khorasan|jihad\w*)\b",
                      re.IGNORECASE)
@@ -35,10 +37,10 @@ def runs_of_words(text: str) -> set[tuple[str, ...]]:
 
 
 def test_there_are_training_files_and_a_held_out_file():
-    assert len(TRAINING_FILES) >= 3 and HELD_OUT.is_file()
+    assert len(TRAINING_FILES) >= 3 and HELD_OUT.is_file() and HELD_OUT_LONG.is_file()
 
 
-@pytest.mark.parametrize("path", [*TRAINING_FILES, HELD_OUT], ids=lambda p: p.name)
+@pytest.mark.parametrize("path", [*TRAINING_FILES, HELD_OUT, HELD_OUT_LONG], ids=lambda p: p.name)
 def test_answers_are_verbatim_at_their_offsets_and_nothing_is_about_the_subject(path):
     seen_ids = set()
     for row in rows(path):
@@ -53,16 +55,16 @@ def test_answers_are_verbatim_at_their_offsets_and_nothing_is_about_the_subject(
 
 def test_no_passage_shares_text_with_the_article_and_the_dev_set_shares_none_with_training():
     article = runs_of_words(ARTICLE.read_text(encoding="utf-8"))
-    held_out = set().union(*(runs_of_words(r["context"]) for r in rows(HELD_OUT)))
+    held_out = set().union(*(runs_of_words(r["context"]) for path in (HELD_OUT, HELD_OUT_LONG) for r in rows(path)))
     for path in TRAINING_FILES:
         for context in {r["context"] for r in rows(path)}:
             passage = runs_of_words(context)
             assert not passage & article, f"{path.name}: {context[:60]!r} copies the article"
-            assert not passage & held_out, f"{path.name}: {context[:60]!r} shares text with {HELD_OUT.name}"
+            assert not passage & held_out, f"{path.name}: {context[:60]!r} shares text with a held-out file"
     assert not held_out & article
 
 
-@pytest.mark.parametrize("path", TRAINING_FILES, ids=lambda p: p.name)
+@pytest.mark.parametrize("path", [*TRAINING_FILES, HELD_OUT_LONG], ids=lambda p: p.name)
 def test_follow_ups_follow_an_answerable_question_on_their_own_passage(path):
     by_id = {row["id"]: row for row in rows(path)}
     for row in by_id.values():

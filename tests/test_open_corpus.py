@@ -102,6 +102,19 @@ def test_open_corpus_evaluation_runs_the_real_pipeline_per_variant():
                                                                             abs=0.05)
 
 
+@pytest.mark.slow
+def test_per_document_reading_asks_each_question_of_its_own_document():
+    from qa.config import Settings
+
+    examples = load_examples(ROOT / "train" / "data" / "news_dev_long.jsonl")[:20]  # two long documents
+    pooled = evaluate_open(examples, {"top3": Settings(top_k=3)})["top3"]
+    alone = evaluate_open(examples, {"top3": Settings(top_k=3)}, per_document=True)["top3"]
+    assert alone["chunks"] == pooled["chunks"] > 20 and alone["questions"] == 20
+    # Alone, a document's passages are the only candidates, so its answers are found at least as often.
+    assert alone["recall@5"] >= pooled["recall@5"] and alone["recall@5"] >= 0.85
+    assert alone["f1"] > 40 and alone["f1_lost_against_gold_context"]
+
+
 def test_loss_categories_blame_one_stage_and_add_up_to_the_f1_gap():
     assert loss_category(False, False, True, False) == "unanswerable question"
     assert loss_category(True, False, True, False) == "answer's paragraph not among the passages read"

@@ -100,8 +100,13 @@ def loss_breakdown(rows: list[tuple[str, float, float]]) -> dict[str, dict]:
 
 
 def evaluate_open(examples: list[QAExample], variants: dict[str, Settings], *, read: bool = True,
-                  log=None) -> dict[str, dict]:
-    """Figures per variant; each variant's ``corpus`` and ``index_dir`` are replaced by the open corpus."""
+                  per_document: bool = False, log=None) -> dict[str, dict]:
+    """Figures per variant; each variant's ``corpus`` and ``index_dir`` are replaced by the open corpus.
+
+    ``per_document`` asks each question of its own document alone (one small index per document),
+    the way ``qa.ask`` reads a single article: questions such as "Who took the photo?", written
+    for one passage, are then no longer ambiguous among all the others.
+    """
     from qa.pipeline import Pipeline
 
     log = log or (lambda message: None)
@@ -112,21 +117,42 @@ def evaluate_open(examples: list[QAExample], variants: dict[str, Settings], *, r
             pipeline = Pipeline(settings.replace(corpus=(str(Path(tmp) / "corpus"),),
                                                  index_dir=str(Path(tmp) / f"index-{n}")))
             log(f"{name}: indexing {len({q.doc_id for q in questions})} passages")
-            results[name] = _measure(pipeline, questions, read=read, log=log)
+            results[name] = _measure(pipeline, questions, read=read, per_document=per_document, log=log)
             log(f"{name}: {results[name]}")
     return results
 
 
-def _measure(pipeline, questions: list[OpenQuestion], *, read: bool, log) -> dict:
+def _document_indexes(pipeline, index) -> dict[str, object]:
+    """One search index per document, over that document's chunks alone."""
+    from qa.retriever.embedding import embed_chunks
+    from qa.retriever.index import build_index
+    from qa.retriever.retriever import SearchIndex
+
+    by_doc: dict[str, list] = {}
+    for chunk in index.chunks:
+        by_doc.setdefault(chunk.doc_id, []).append(chunk)
+    indexes = {}
+    for doc_id, chunks in by_doc.items():
+        vectors = embed_chunks(pipeline.embedder, chunks, heading_weight=pipeline.settings.heading_weight)
+        indexes[doc_id] = SearchIndex.over(build_index(chunks, vectors, f"document {doc_id}"))
+    return indexes
+
+
+def _measure(pipeline, questions: list[OpenQuestion], *, read: bool, per_document: bool, log) -> dict:
     index = pipeline.search_index()
     s = pipeline.settings
+    own = _document_indexes(pipeline, index) if per_document else {}
+
+    def index_for(q: OpenQuestion):
+        return own.get(q.doc_id, index)
     ranked, relevant = [], []
     gold_chunks = [{c.id for c in index.chunks if c.doc_id == q.doc_id and any(c.start <= o < c.end
                                                                                 for o in q.answer_offsets)}
                    for q in questions]
     for q, gold in zip(questions, gold_chunks):
         if gold:  # answerable, and not from a heading
-            ranked.append([p.chunk.id for p in pipeline.retriever.retrieve(q.question, index, max(10, s.top_k))])
+            ranked.append([p.chunk.id for p in pipeline.retriever.retrieve(q.question, index_for(q),
+                                                                           max(10, s.top_k))])
             relevant.append(gold)
     # Recall counts the answerable questions whose answer lies inside one paragraph (not in a heading).
     figures = {"questions": len(questions), "retrieval_questions": len(ranked), "chunks": len(index.chunks),
@@ -136,7 +162,7 @@ def _measure(pipeline, questions: list[OpenQuestion], *, read: bool, log) -> dic
     predictions, seconds, losses = [], [], []
     for i, (q, gold) in enumerate(zip(questions, gold_chunks)):
         started = time.perf_counter()
-        answer = pipeline.ask(q.question)
+        answer = pipeline.ask(q.question, index=index_for(q))
         seconds.append(time.perf_counter() - started)
         predictions.append(answer.text)
         cited = answer.citation.chunk_id if answer.citation else None
