@@ -121,6 +121,11 @@ def test_uploaded_documents_extend_the_index_without_touching_it(corpus_dir, tmp
     with pytest.raises(ValueError, match="already"):
         pipeline.with_documents([doc], base=extended)
     assert np.isfinite(vector).all()
+    # A subset keeps the chosen chunks with the very vectors they were indexed with.
+    alone = extended.dense.subset([len(base.chunks), 0])
+    assert [c.id for c in alone.chunks] == [extended.chunks[-1].id, extended.chunks[0].id]
+    assert alone.search(vector, 2)[0] == (0, pytest.approx(extended.dense.search(vector, 1)[0][1], abs=1e-6))
+    assert alone.faiss_index.ntotal == 2 and extended.dense.faiss_index.ntotal == len(base.chunks) + 1
 
 
 def test_a_build_killed_midway_is_rebuilt(corpus_dir, tmp_path):

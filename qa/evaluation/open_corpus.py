@@ -122,26 +122,20 @@ def evaluate_open(examples: list[QAExample], variants: dict[str, Settings], *, r
     return results
 
 
-def _document_indexes(pipeline, index) -> dict[str, object]:
-    """One search index per document, over that document's chunks alone."""
-    from qa.retriever.embedding import embed_chunks
-    from qa.retriever.index import build_index
+def _document_indexes(index) -> dict[str, object]:
+    """One search index per document, over that document's chunks alone (their vectors reused)."""
     from qa.retriever.retriever import SearchIndex
 
-    by_doc: dict[str, list] = {}
-    for chunk in index.chunks:
-        by_doc.setdefault(chunk.doc_id, []).append(chunk)
-    indexes = {}
-    for doc_id, chunks in by_doc.items():
-        vectors = embed_chunks(pipeline.embedder, chunks, heading_weight=pipeline.settings.heading_weight)
-        indexes[doc_id] = SearchIndex.over(build_index(chunks, vectors, f"document {doc_id}"))
-    return indexes
+    positions: dict[str, list[int]] = {}
+    for i, chunk in enumerate(index.chunks):
+        positions.setdefault(chunk.doc_id, []).append(i)
+    return {doc_id: SearchIndex.over(index.dense.subset(rows)) for doc_id, rows in positions.items()}
 
 
 def _measure(pipeline, questions: list[OpenQuestion], *, read: bool, per_document: bool, log) -> dict:
     index = pipeline.search_index()
     s = pipeline.settings
-    own = _document_indexes(pipeline, index) if per_document else {}
+    own = _document_indexes(index) if per_document else {}
 
     def index_for(q: OpenQuestion):
         return own.get(q.doc_id, index)

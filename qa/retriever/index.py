@@ -72,6 +72,12 @@ class DenseIndex:
             copy.add(np.ascontiguousarray(vectors, dtype=np.float32))
         return DenseIndex(self.chunks + list(chunks), copy, f"{self.fingerprint}+{len(chunks)}")
 
+    def subset(self, positions: list[int]) -> "DenseIndex":
+        """A new in-memory flat index over some of this one's chunks, reusing their stored vectors."""
+        vectors = np.array([self.faiss_index.reconstruct(int(i)) for i in positions], dtype=np.float32)
+        return build_index([self.chunks[i] for i in positions], vectors.reshape(len(positions), self.faiss_index.d),
+                           f"{self.fingerprint}[{len(positions)}]")
+
 
 def build_index(chunks: list[Chunk], vectors: np.ndarray, fingerprint: str, index_type: str = "flat") -> DenseIndex:
     index = new_faiss_index(vectors.shape[1], index_type)
