@@ -27,6 +27,7 @@ Turn = tuple[str, str | None]  # (question, answer text or None)
 _PERSON_PRONOUNS = {"he", "she", "his", "her", "him"}
 _THING_PRONOUNS = {"it", "its", "they", "them", "their"}
 _POSSESSIVE = {"his", "her", "its", "their"}
+_FRAGMENT = re.compile(r"^(?:and|also|what about|how about)\s", re.IGNORECASE)
 _PRONOUN = re.compile(rf"\b(?:{'|'.join(sorted(_PERSON_PRONOUNS | _THING_PRONOUNS))})\b", re.IGNORECASE)
 _DEMONSTRATIVE = re.compile(r"\b(that|this|these|those) (group|organi[sz]ation|man|woman|person|attack|place|city)\b",
                             re.IGNORECASE)
@@ -53,7 +54,23 @@ _NOT_A_PERSON = {
 #: Nouns that make "Which ...?" ask for a person ("Which analyst said ...?").
 _PERSON_NOUNS = {"person", "man", "woman", "official", "officials", "analyst", "expert", "leader", "minister",
                  "president", "reporter", "author", "writer", "spokesperson", "spokesman", "spokeswoman", "researcher",
-                 "politician", "candidate", "player", "coach", "commander", "member"}
+                 "politician", "candidate", "player", "coach", "commander", "member", "photographer", "presenter",
+                 "host", "founder", "chair", "director", "spokesperson", "journalist", "organiser", "organizer"}
+#: Prepositions a fragment may start with ("And in 2019?") to take the place of the frame's phrase.
+_FRAME_PREPOSITIONS = ("in", "at", "on", "for", "during", "by", "since", "before", "after", "under", "from", "among",
+                       "between", "over", "without", "with", "outside", "inside", "near")
+_WH_WORDS = {"who", "whom", "whose", "what", "when", "where", "why", "how", "which"}
+_AUXILIARIES = {"do", "does", "did", "is", "are", "was", "were", "has", "have", "had", "will", "would", "can",
+                "could", "should", "might", "may"}
+#: Words that end a noun phrase: prepositions, articles, auxiliaries and common verbs ("the video called").
+_NOT_IN_A_NAME = r"(?:[a-z]+ed|the|a|an|its|their|call|show|shows|take|took|refuse|mean|cost|begin|start|open|want|plan|hope|claim|expect|run|lead|make|give|pay|win|of|in|on|at|for|to|from|by|with|about|behind|and|or|that|which|who|is|are|was|were|do|does|did|has|have|had|be|been|will|would|can|could|say|said|says|get|got)"
+_DEFINITE = re.compile(rf"\bthe ((?:(?!{_NOT_IN_A_NAME}\b)[a-z][a-z'’-]*\s?){{1,4}}?)(?=\s+{_NOT_IN_A_NAME}\b|[?,.]|$)"
+                       rf"(?:\s+of\s+(the\s+(?:(?!{_NOT_IN_A_NAME}\b)[a-z][a-z'’-]*\s?){{1,4}}?)(?=\s+{_NOT_IN_A_NAME}\b|[?,.]|$))?")
+#: "the article" names the document itself, never what "it" refers to.
+_THE_DOCUMENT = {"article", "story", "piece", "report", "page", "text", "document", "most", "first", "last", "same"}
+#: "the title of the video" asks about the video: these nouns name a property, not the thing.
+_ATTRIBUTES = {"title", "name", "size", "number", "length", "cost", "price", "date", "age", "share", "amount",
+               "value", "total", "rest", "head", "leader", "top", "end", "start", "beginning", "middle", "part"}
 #: Borrowed context in brackets is cut at this length.
 _MAX_CONTEXT_CHARS = 300
 _PLACE_OR_TIME_BEFORE = {"in", "at", "from", "to", "near", "since", "on", "until", "into", "across"}
@@ -79,6 +96,8 @@ class _Resolved:
     answer: str | None
     person: str | None = None
     thing: str | None = None
+    #: The question without the earlier turn borrowed in brackets (what the reader reads).
+    own: str = ""
 
 
 def main_entity(text: str) -> str | None:
@@ -92,7 +111,7 @@ def _entities(text: str) -> list[tuple[str, str]]:
     found = []
     for match in _ENTITY.finditer(text):
         words = match.group(0).split()
-        while words and words[0].lower() in _QUESTION_WORDS:
+        while words and re.sub(r"['’]s$", "", words[0]).lower() in _QUESTION_WORDS:  # "What's"
             words = words[1:]
         if not words:
             continue
@@ -119,15 +138,20 @@ def _looks_like_name(answer: str | None) -> bool:
     return bool(words) and words[0][0].isupper() and sum(w[0].isupper() for w in words) * 2 >= len(words)
 
 
+def _names_organisation(name: str) -> bool:
+    """Whether a name is an organisation's or a place's ("the Ridgeback Tenants' Union"), not a person's."""
+    return any(w.lower().strip(".,()'’") in _NOT_A_PERSON for w in name.split())
+
+
 def _person(turns: Sequence[_Resolved]) -> str | None:
     for turn in reversed(turns):
         who_is = _WHO_IS.match(turn.question)
         if who_is:
             return who_is.group(1)
         asked = turn.question.lower().split()
-        asks_for_person = asked[:1] == ["who"] or (asked[:1] == ["which"] and len(asked) > 1
+        asks_for_person = asked[:1] == ["who"] or (asked[:1] in (["which"], ["what"]) and len(asked) > 1
                                                    and asked[1] in _PERSON_NOUNS)
-        if asks_for_person and _looks_like_name(turn.answer):
+        if asks_for_person and _looks_like_name(turn.answer) and not _names_organisation(turn.answer):
             return turn.answer
         if turn.person:
             return turn.person
@@ -142,8 +166,11 @@ def _thing(turns: Sequence[_Resolved]) -> str | None:
         return None
     last = turns[-1]
     asked = last.question.lower().split()
-    if asked[:1] == ["which"] and len(asked) > 1 and asked[1].strip("?'’s") not in _PERSON_NOUNS \
-            and _looks_like_name(last.answer):
+    # "Which agency ...?", "What company ...?", or a "Who ...?" answered with an organisation
+    names_a_thing = (asked[:1] in (["which"], ["what"]) and len(asked) > 1
+                     and asked[1].strip("?'’s") not in _PERSON_NOUNS | _AUXILIARIES)
+    if _looks_like_name(last.answer) and (names_a_thing or (asked[:1] == ["who"]
+                                                            and _names_organisation(last.answer))):
         return last.answer
     if last.thing:
         return last.thing
@@ -154,7 +181,26 @@ def _thing(turns: Sequence[_Resolved]) -> str | None:
         for name, before in _entities(_own_words(turn.question)):
             if not _is_person(name, before) and before not in _PLACE_OR_TIME_BEFORE:
                 return name
-    return None
+    # "What is the video called?" -> "How long is it?": the last thing the previous question names
+    things = _definite_phrases(last.own or last.question)
+    return things[-1] if things else None
+
+
+def _definite_phrases(text: str) -> list[str]:
+    """The things a question names with "the" ("the rowing video", "the photo of the fans' banner"),
+    in order; not people ("the photographer"), not the document itself ("the article"), and "the title
+    of the video" is the video."""
+    phrases = []
+    for match in _DEFINITE.finditer(text):
+        words = match.group(1).split()
+        head = words[-1].lower()
+        if head in _THE_DOCUMENT or head in _PERSON_NOUNS:
+            continue
+        phrase = f"the {' '.join(words)}"
+        if match.group(2):  # "the title of the video": the video; "the photo of the banner": all of it
+            phrase = match.group(2).strip() if head in _ATTRIBUTES else f"{phrase} of {match.group(2).strip()}"
+        phrases.append(phrase)
+    return phrases
 
 
 def is_followup(question: str) -> bool:
@@ -164,12 +210,65 @@ def is_followup(question: str) -> bool:
         return False
     if words[0] in ("and", "also") or question.lower().startswith(("what about", "how about")):
         return True
-    if words[-1] in ("that", "this", "there", "then"):  # "Who said that?", "Why did it go there?"
+    if words[-1] in ("that", "this", "there", "then", "so", "whom", "who"):  # "Who said that?", "Says who?"
         return True
     if len(words) <= 2 and words[0] in ("who", "what", "when", "where", "why", "how", "which"):  # "When?"
         return True
     return bool(set(words) & (_POSSESSIVE | _PERSON_PRONOUNS | _THING_PRONOUNS)) or \
         bool(_DEMONSTRATIVE_NOUN.search(question))
+
+
+def fill_frame(fragment: str, frame: str) -> str | None:
+    """A fragment ("And at its lowest?", "What about Regina?") put into an earlier question's frame.
+
+    A prepositional fragment ("in 2019", "according to the league") replaces the frame's last phrase
+    with the same preposition ("at its peak"), or is added at the end; a name, or a short "the ..."
+    phrase, replaces the frame's subject (a capitalised name may replace its last name instead).
+    None when the fragment is a question of its own or no part of the frame can take it.
+    """
+    words = fragment.strip().rstrip("?").strip()
+    words = re.sub(r"^(?:and|also|what about|how about)\s+", "", words, flags=re.IGNORECASE)
+    frame = _own_words(frame).strip()
+    if not words or not frame.endswith("?") or words.split()[0].lower() in _WH_WORDS | _AUXILIARIES:
+        return None
+    body = frame[:-1].rstrip()
+    if any(w[0].isupper() for w in words.split()) and re.search(r"\baccording to\b", body, flags=re.IGNORECASE):
+        words = f"according to {words}"  # "And the Gardaí?" after "... according to organisers?": a source
+    lead = re.match(rf"(according to|{'|'.join(_FRAME_PREPOSITIONS)})\b", words, flags=re.IGNORECASE)
+    if lead:
+        preposition = lead.group(1).lower()
+        phrases = list(re.finditer(rf"\b{preposition}\b(?:\s+(?!(?:{'|'.join(_FRAME_PREPOSITIONS)})\b)[^\s,?]+)+",
+                                   body, flags=re.IGNORECASE))
+        if phrases:
+            last = phrases[-1]
+            return body[: last.start()] + words + body[last.end():] + "?"
+        return f"{body}, {words}?" if preposition == "according to" else f"{body} {words}?"
+    named = words[0].isupper()
+    if len(words.split()) > 5 or not (named or (words.lower().startswith("the ") and "'" not in words
+                                                and "’" not in words and len(words.split()) <= 4)):
+        return None
+    subjects = [(m.start(), m.end()) for m in _ENTITY.finditer(body)
+                if m.group(0).split()[0].lower() not in _QUESTION_WORDS]
+    subjects += [(m.start(), m.start() + len(phrase)) for m in re.finditer(r"\bthe\b", body)
+                 for phrase in _definite_phrases(body[m.start():])[:1] if body[m.start():].startswith(phrase)]
+    subjects.sort()
+    if not subjects:
+        return None
+    target = next((span for span in subjects if _subject_before(body, span[0])), subjects[-1] if named else None)
+    if target is None:
+        return None
+    begin, finish = target
+    if body[:begin].endswith("the "):
+        begin -= len("the ")
+    return body[:begin] + words + body[finish:] + "?"
+
+
+def _subject_before(text: str, at: int) -> bool:
+    """Whether a name at ``at`` follows an auxiliary verb ("do the Taliban", "is Lena Park"): the subject."""
+    before = text[:at].split()
+    if before and before[-1].lower() == "the":
+        before = before[:-1]
+    return bool(before) and before[-1].lower() in _AUXILIARIES
 
 
 def _with_context(question: str, turn: _Resolved) -> str:
@@ -183,10 +282,16 @@ def _rewrite(question: str, turns: Sequence[_Resolved]) -> _Resolved:
     """``question`` made standalone against the resolved earlier turns."""
     text = question.strip()
     if not turns or not is_followup(text):
-        return _Resolved(text, None)
+        return _Resolved(text, None, own=text)
     previous = turns[-1]
-    if text.lower().startswith(("what about ", "how about ")):
-        return _Resolved(_with_context(text, previous), None)
+    # "And at its lowest?", "What about Regina?": the last question of its own ("Who said that?" is not
+    # one), again, with the fragment in it
+    frame = next((t.question for t in reversed(turns) if t.question == t.own and len(t.own.split()) >= 3), None)
+    framed = fill_frame(text, frame) if frame and _FRAGMENT.match(text) else None
+    if framed:
+        text = framed
+    elif text.lower().startswith(("what about ", "how about ")):
+        return _Resolved(_with_context(text, previous), None, own=text)
     person, thing = _person(turns), _thing(turns)
     used: dict[str, str] = {}
 
@@ -211,8 +316,9 @@ def _rewrite(question: str, turns: Sequence[_Resolved]) -> _Resolved:
             return f"{referent}'" if referent.endswith("s") else f"{referent}'s"
         return referent
 
-    text = _PRONOUN.sub(substitute, text)
-    if "thing" not in used and thing is not None:
+    if not framed:  # a frame's pronouns were resolved with it, and the fragment's share its referent
+        text = _PRONOUN.sub(substitute, text)
+    if "thing" not in used and thing is not None and not framed:
         text, count = _DEMONSTRATIVE.subn(thing, text, count=1)
         if count:
             used["thing"] = thing
@@ -220,17 +326,23 @@ def _rewrite(question: str, turns: Sequence[_Resolved]) -> _Resolved:
     elliptical = text.lower().startswith("and ") and (not used or len(text.split()) <= 4)
     if text.lower().startswith("and "):
         text = text[4:]
-    text = text[:1].upper() + text[1:]
-    if elliptical or statement_at is not None or not (used or quoted):
+    text = own = text[:1].upper() + text[1:]
+    if not framed and (elliptical or statement_at is not None or not (used or quoted)):
         text = _with_context(text, previous)
-    return _Resolved(text, None, person=used.get("person"), thing=used.get("thing"))
+    return _Resolved(text, None, person=used.get("person"), thing=used.get("thing"), own=own)
 
 
 def rewrite_followup(question: str, history: Sequence[Turn] | None) -> str:
     """A standalone version of ``question`` given earlier turns (oldest first); unchanged if not a follow-up."""
     if not history or not is_followup(question):
         return question
+    return _resolve(question, history).question
+
+
+def _resolve(question: str, history: Sequence[Turn]) -> _Resolved:
     turns: list[_Resolved] = []
     for earlier, answer in history:
+        # A byline answer may run over lines ("Mark Gollom\n\nSenior Writer"): its first line names it.
+        answer = answer.strip().splitlines()[0].strip() if answer and answer.strip() else None
         turns.append(replace(_rewrite(earlier, turns), answer=answer))
-    return _rewrite(question, turns).question
+    return _rewrite(question, turns)

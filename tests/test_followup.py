@@ -1,6 +1,6 @@
 """Follow-up rewriting, a pure function of the question and the earlier turns."""
 
-from qa.followup import is_followup, main_entity, rewrite_followup
+from qa.followup import fill_frame, is_followup, main_entity, rewrite_followup
 
 
 def test_pronouns_are_replaced_by_the_previous_entity():
@@ -72,10 +72,57 @@ def test_chains_of_followups_keep_their_subject():
     assert rewrite_followup("Who bought its ships?", history) == "Who bought Port Vell Shipping's ships?"
 
 
-def test_fragments_borrow_the_previous_question():
+def test_fragments_take_the_place_of_a_phrase_in_the_previous_question():
     history = [("How many passengers did the ferry line carry at its peak?", "9.1 million")]
-    rewritten = rewrite_followup("And at its lowest?", history)
-    assert rewritten.startswith("At ") and "(How many passengers did the ferry line carry at its peak?" in rewritten
+    assert rewrite_followup("And at its lowest?", history) == \
+        "How many passengers did the ferry line carry at its lowest?"
+    assert rewrite_followup("And in 2019?", [("How many attacks did the group carry out?", "77")]) == \
+        "How many attacks did the group carry out in 2019?"
+    assert rewrite_followup("And according to the union?",
+                            [("How many jobs will go, according to the council?", "40")]) == \
+        "How many jobs will go, according to the union?"
+    # a name, or a short "the ..." phrase, takes the subject's place
+    assert rewrite_followup("And the Soufan Center?", [("Where is the Counter Extremism Project based?", "New York")]) \
+        == "Where is the Soufan Center based?"
+    assert rewrite_followup("And the national group?", [("What fee will the Tidewater Student Federation charge?",
+                                                         "$4")]) == "What fee will the national group charge?"
+    # A fragment that no part of the question can take borrows the whole turn, as does a bare "When?".
+    assert rewrite_followup("And the union's figure?", history).startswith("The union's figure? (How many passengers")
     assert rewrite_followup("When?", history).startswith("When? (How many passengers")
+
+
+def test_a_fragment_after_who_said_that_reuses_the_last_question_of_its_own():
+    history = [("What share of media revenue do cycling teams receive?", "between 5 and 8 per cent"),
+               ("Who estimated that?", "Hanne Verstraete")]
+    assert rewrite_followup("And in most football leagues?", history) == \
+        "What share of media revenue do cycling teams receive in most football leagues?"
+
+
+def test_fill_frame_refuses_questions_of_their_own():
+    assert fill_frame("And how many people died?", "Where was the prison?") is None
+    assert fill_frame("And the players' union's view?", "What does the federation want?") is None
+    assert fill_frame("And in 2020?", "When?") == "When in 2020?"  # the caller asks for a longer frame
+
+
+def test_it_takes_the_thing_an_unnamed_question_was_about():
+    assert rewrite_followup("How long is it?", [("What is the title of the video in the article?", None)]) == \
+        "How long is the video?"
+    assert rewrite_followup("When was it taken?", [("Who took the photo of the fans' banner?", "Sunita Rahman")]) \
+        == "When was the photo of the fans' banner taken?"
+
+
+def test_who_answered_with_an_organisation_makes_it_the_thing():
+    history = [("Who is organising the rent strike?", "the Ridgeback Tenants' Union")]
+    assert rewrite_followup("When did that group get started?", history) == \
+        "When did the Ridgeback Tenants' Union get started?"
+    assert rewrite_followup("Where is she based?", history).startswith("Where is she based? (")
+
+
+def test_source_questions_and_multi_line_answers():
+    assert is_followup("According to whom?") and is_followup("Says who?") and is_followup("Who said so?")
+    history = [("Who wrote this article?", "Mark Gollom\n\nSenior Writer")]
+    assert rewrite_followup("Where is he based?", history) == "Where is Mark Gollom based?"
+    assert rewrite_followup("What's it called?", [("How long is the rowing video?", "2:47")]) == \
+        "What's the rowing video called?"
     long_history = [("Why was the ferry " + "very " * 200 + "late?", None)]
     assert len(rewrite_followup("Who said that?", long_history)) < 400

@@ -24,6 +24,9 @@ HELD_OUT_LONG = DATA / "news_dev_long.jsonl"
 #: The article's subject: no training or dev passage may be about it.
 SUBJECT = re.compile(r"\b(isis|isil|iskp|is-k|islamic state|al-qaeda|taliban|afghan\w*|kabul|khorasan|jihad\w*)\b",
                      re.IGNORECASE)
+#: Conversations of three turns on the long explainers (held out too): the follow-up rules are tuned on the
+#: first, and the second checks them.
+CONVERSATIONS = [DATA / "news_conversations_dev.jsonl", DATA / "news_conversations_test.jsonl"]
 RUN = 8  # words: a shared run this long means copied text
 
 
@@ -40,7 +43,7 @@ def test_there_are_training_files_and_a_held_out_file():
     assert len(TRAINING_FILES) >= 3 and HELD_OUT.is_file() and HELD_OUT_LONG.is_file()
 
 
-@pytest.mark.parametrize("path", [*TRAINING_FILES, HELD_OUT, HELD_OUT_LONG], ids=lambda p: p.name)
+@pytest.mark.parametrize("path", [*TRAINING_FILES, HELD_OUT, HELD_OUT_LONG, *CONVERSATIONS], ids=lambda p: p.name)
 def test_answers_are_verbatim_at_their_offsets_and_nothing_is_about_the_subject(path):
     seen_ids = set()
     for row in rows(path):
@@ -90,3 +93,20 @@ def test_merging_rewrites_follow_ups_as_the_pipeline_would_and_rejects_bad_offse
     source.write_text(json.dumps({**first, "answer_starts": [0]}), encoding="utf-8")
     failed = subprocess.run(command, capture_output=True, text=True)
     assert failed.returncode != 0 and "answer_starts do not point at the answers" in failed.stderr
+
+
+def test_conversations_are_three_turns_on_one_held_out_document_each_and_split_by_document():
+    long_documents = {r["context"] for r in rows(HELD_OUT_LONG)}
+    documents = []
+    for path in CONVERSATIONS:
+        conversations: dict[str, list[dict]] = {}
+        for row in rows(path):
+            conversations.setdefault(row["conversation"], []).append(row)
+        assert len(conversations) >= 40, path.name
+        for name, turns in conversations.items():
+            assert [t["turn"] for t in turns] == [1, 2, 3], name
+            assert len({t["context"] for t in turns}) == 1 and turns[0]["context"] in long_documents, name
+            assert turns[0]["standalone"] is None and turns[0]["answers"], name
+            assert all(t["standalone"] and t["standalone"].endswith("?") for t in turns[1:]), name
+        documents.append({r["context"] for r in rows(path)})
+    assert not documents[0] & documents[1]  # the check set's documents were never looked at while tuning

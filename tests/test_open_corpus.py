@@ -10,7 +10,8 @@ import pytest
 
 from qa.corpus.chunking import chunk_document
 from qa.corpus.documents import load_document, parse_document
-from qa.evaluation.open_corpus import evaluate_open, loss_breakdown, loss_category, passage_document, write_open_corpus
+from qa.evaluation.open_corpus import (OpenQuestion, evaluate_open, followup_figures, loss_breakdown, loss_category,
+                                      passage_document, write_open_corpus)
 from qa.reader.data import QAExample, is_dev_context, load_examples
 from tests.conftest import ROOT
 
@@ -126,6 +127,46 @@ def test_loss_categories_blame_one_stage_and_add_up_to_the_f1_gap():
                                     "b": {"questions": 1, "f1_points_lost": -25.0},
                                     "c": {"questions": 1, "f1_points_lost": 0.0}}
     assert loss_breakdown([]) == {}
+
+
+def test_followup_figures_set_each_follow_up_as_asked_against_its_standalone_wording():
+    def q(answers):
+        return OpenQuestion("Who said that?", answers, "passage-0001", (), standalone="Who said X?")
+    followups = [(q(("Lena Ortiz",)), "Ortiz", "Lena Ortiz"), (q(("Lena Ortiz",)), None, "Lena Ortiz"),
+                 (q(()), None, "March"), (q(()), "March", None)]
+    figures = followup_figures(followups)
+    assert figures["questions"] == 4 and figures["unanswerable"] == 2
+    assert figures["f1"] == pytest.approx(100 * (2 / 3 + 0 + 1 + 0) / 4, abs=0.01)
+    assert figures["standalone_f1"] == figures["standalone_exact_match"] == 75.0
+    assert figures["no_answer_accuracy"] == figures["standalone_no_answer_accuracy"] == 50.0
+
+
+def test_conversations_are_asked_turn_by_turn_with_the_pipelines_own_answers():
+    from qa.config import Settings
+
+    examples = load_examples(ROOT / "train" / "data" / "news_conversations_dev.jsonl")[:6]  # two conversations
+    figures = evaluate_open(examples, {"shipped": Settings()}, per_document=True)["shipped"]
+    followups = figures["followups"]
+    assert figures["questions"] == 6 and figures["retrieval_questions"] <= 2  # follow-ups are not searched alone
+    assert followups["questions"] == 4 and 0 <= followups["f1"] <= 100
+    # "Who did she replace?" is only answerable once "she" is resolved from the first turn's answer.
+    assert followups["standalone_f1"] > 0 and followups["f1"] > 0
+
+
+def test_conversational_rows_keep_their_conversation_and_standalone_wording(tmp_path):
+    rows = [{"id": "c-1", "context": PASSAGE, "question": "Who is Lena Ortiz?", "answers": [], "answer_starts": [],
+             "conversation": "c", "turn": 1, "standalone": None},
+            {"id": "c-2", "context": PASSAGE, "question": "When does she expect a recovery?", "answers": ["by 2027"],
+             "answer_starts": [PASSAGE.index("by 2027")], "conversation": "c", "turn": 2,
+             "standalone": "When does Lena Ortiz expect a recovery?"}]
+    path = tmp_path / "conversation.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    first, second = load_examples(path)
+    assert first.meta == {"conversation": "c", "turn": 1}
+    assert second.meta["standalone"] == "When does Lena Ortiz expect a recovery?"
+    questions = write_open_corpus([first, second], tmp_path / "corpus")
+    assert [q.conversation for q in questions] == ["c", "c"]
+    assert questions[0].standalone is None and questions[1].standalone == second.meta["standalone"]
 
 
 @pytest.mark.slow

@@ -41,6 +41,10 @@ class OpenQuestion:
     answer_offsets: tuple[int, ...]
     #: The QA context the question was written on, for the gold-context reading it is compared with.
     context: str = ""
+    #: A follow-up's conversation (asked after its earlier turns, with the pipeline's own answers as
+    #: history) and how it reads on its own; empty and None for a question asked alone.
+    conversation: str = ""
+    standalone: str | None = None
 
 
 def passage_document(context: str, number: int) -> tuple[str, Callable[[int], int]]:
@@ -70,7 +74,7 @@ def write_open_corpus(examples: list[QAExample], folder: str | Path) -> list[Ope
             doc_of[ex.context] = (f"passage-{n:04d}", at)
         doc_id, at = doc_of[ex.context]
         questions.append(OpenQuestion(ex.question, ex.answers, doc_id, tuple(at(s) for s in ex.answer_starts),
-                                      ex.context))
+                                      ex.context, ex.meta.get("conversation", ""), ex.meta.get("standalone")))
     return questions
 
 
@@ -144,25 +148,35 @@ def _measure(pipeline, questions: list[OpenQuestion], *, read: bool, per_documen
                                                                                 for o in q.answer_offsets)}
                    for q in questions]
     for q, gold in zip(questions, gold_chunks):
-        if gold:  # answerable, and not from a heading
+        if gold and q.standalone is None:  # answerable, not from a heading, and not a follow-up
             ranked.append([p.chunk.id for p in pipeline.retriever.retrieve(q.question, index_for(q),
                                                                            max(10, s.top_k))])
             relevant.append(gold)
-    # Recall counts the answerable questions whose answer lies inside one paragraph (not in a heading).
+    # Recall counts the answerable questions whose answer lies inside one paragraph (not in a heading);
+    # a follow-up is searched for only once its history exists, so it is measured by reading below.
     figures = {"questions": len(questions), "retrieval_questions": len(ranked), "chunks": len(index.chunks),
                **{f"recall@{k}": round(recall_at_k(ranked, relevant, k), 4) for k in (1, 3, 5)}}
     if not read:
         return figures
-    predictions, seconds, losses = [], [], []
+    predictions, seconds, losses, followups = [], [], [], []
+    history: dict[str, list] = {}
     for i, (q, gold) in enumerate(zip(questions, gold_chunks)):
+        turns = history.setdefault(q.conversation, []) if q.conversation else []
         started = time.perf_counter()
-        answer = pipeline.ask(q.question, index=index_for(q))
+        answer = pipeline.ask(q.question, index=index_for(q), history=list(turns) or None)
         seconds.append(time.perf_counter() - started)
         predictions.append(answer.text)
+        if q.conversation:
+            turns.append((q.question, answer.text))
+        if q.standalone is not None:
+            alone = pipeline.ask(q.standalone, index=index_for(q)).text
+            followups.append((q, answer.text, alone))
         cited = answer.citation.chunk_id if answer.citation else None
         category = loss_category(bool(q.answers), bool(gold & {p.chunk.id for p in answer.passages}),
                                  answer.text is not None, cited in gold)
-        gold_context = pipeline.read(q.question, q.context).text if q.context else None
+        # Read as the pipeline read it (a follow-up rewritten), so that the gap is not the rewrite's.
+        read_as = answer.rewritten_question or q.question
+        gold_context = pipeline.read(read_as, q.context).text if q.context else None
         losses.append((category, f1_score(gold_context, q.answers), f1_score(answer.text, q.answers)))
         if (i + 1) % 100 == 0:
             log(f"  {i + 1}/{len(questions)} questions")
@@ -178,4 +192,24 @@ def _measure(pipeline, questions: list[OpenQuestion], *, read: bool, per_documen
         "gold_context_f1": round(100 * sum(g for _, g, _ in losses) / max(1, len(losses)), 2),
         "f1_lost_against_gold_context": loss_breakdown(losses),
     })
+    if followups:
+        figures["followups"] = followup_figures(followups)
     return figures
+
+
+def followup_figures(followups: list[tuple[OpenQuestion, str | None, str | None]]) -> dict:
+    """Follow-ups as asked (after their history) against their standalone wording asked alone.
+
+    ``followups`` holds (question, answer as asked, answer to the standalone wording); the gap
+    between the two F1s is what resolving the follow-up costs.
+    """
+    golds = [q.answers for q, _, _ in followups]
+    asked = answer_scores([a for _, a, _ in followups], golds)
+    alone = answer_scores([s for _, _, s in followups], golds)
+    unanswerable = [(a, s) for (q, a, s) in followups if not q.answers]
+    return {"questions": len(followups), "unanswerable": len(unanswerable),
+            "exact_match": asked["exact_match"], "f1": asked["f1"],
+            "standalone_exact_match": alone["exact_match"], "standalone_f1": alone["f1"],
+            "no_answer_accuracy": round(100 * sum(a is None for a, _ in unanswerable) / max(1, len(unanswerable)), 2),
+            "standalone_no_answer_accuracy":
+                round(100 * sum(s is None for _, s in unanswerable) / max(1, len(unanswerable)), 2)}

@@ -2,7 +2,8 @@
 
 The format is one JSON object per line with ``id``, ``source``, ``context``,
 ``question``, ``answers`` (strings, empty when unanswerable) and ``answer_starts``
-(character offsets into ``context``). Official SQuAD JSON files are read too.
+(character offsets into ``context``); a conversational row may add ``conversation``,
+``turn`` and ``standalone`` (see ``CONVERSATION_FIELDS``). Official SQuAD JSON files are read too.
 """
 
 from __future__ import annotations
@@ -15,6 +16,11 @@ from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Iterable, Sequence
+
+
+#: Optional fields of a conversational row, kept in ``QAExample.meta``: the conversation it belongs to,
+#: its turn (1 is the opening question), and how a follow-up reads on its own.
+CONVERSATION_FIELDS = ("conversation", "turn", "standalone")
 
 
 @dataclass(frozen=True)
@@ -56,6 +62,7 @@ def load_examples(path: str | Path) -> list[QAExample]:
                 answers=tuple(row.get("answers") or ()),
                 answer_starts=tuple(row.get("answer_starts") or ()),
                 source=row.get("source", ""),
+                meta={k: row[k] for k in CONVERSATION_FIELDS if row.get(k) is not None},
             )
         except (KeyError, TypeError, AttributeError, json.JSONDecodeError) as exc:
             raise ValueError(f"{path}:{line_no}: not a QA example ({exc})") from exc
