@@ -72,6 +72,13 @@ class Answer:
     def answered(self) -> bool:
         return self.text is not None
 
+    @property
+    def best_guess(self) -> str | None:
+        """The answer's text or, when it abstained, the weak candidate it turned down (for threshold curves)."""
+        if self.text is not None:
+            return self.text
+        return self.alternatives[0].text if self.alternatives else None
+
     def to_dict(self) -> dict:
         """A JSON-serialisable dict (nested answers and passages included)."""
         return {

@@ -5,7 +5,10 @@ breaks) and every question is asked of the whole corpus through the real pipelin
 the way ``qa.ask`` reads the article. Several configurations (variants of the
 settings) are measured in one run, side by side: EM and F1, no-answer accuracy,
 recall@k of the paragraph that holds the answer, and where the F1 lost against
-reading the gold context alone goes (see :func:`loss_category`).
+reading the gold context alone goes (see :func:`loss_category`), and F1 by answer threshold.
+Conversational rows (``conversation``, ``turn``, ``standalone``) are asked turn by turn, with the
+pipeline's own answers as history, and their follow-ups are also scored against their standalone
+wording (see :func:`followup_figures`).
 
 This is where pipeline choices (retrieval and reading settings) are checked on data
 that was never trained on, such as ``train/data/news_dev.jsonl`` (which also decides
@@ -24,7 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from qa.config import Settings
-from qa.metrics import answer_scores, f1_score, recall_at_k
+from qa.metrics import answer_scores, best_threshold, f1_score, recall_at_k, threshold_curve
 from qa.reader.data import QAExample
 
 #: Each document starts with a title line, so that no passage's first line is taken for its title.
@@ -158,7 +161,7 @@ def _measure(pipeline, questions: list[OpenQuestion], *, read: bool, per_documen
                **{f"recall@{k}": round(recall_at_k(ranked, relevant, k), 4) for k in (1, 3, 5)}}
     if not read:
         return figures
-    predictions, seconds, losses, followups = [], [], [], []
+    predictions, scores, guesses, seconds, losses, followups = [], [], [], [], [], []
     history: dict[str, list] = {}
     for i, (q, gold) in enumerate(zip(questions, gold_chunks)):
         turns = history.setdefault(q.conversation, []) if q.conversation else []
@@ -166,6 +169,8 @@ def _measure(pipeline, questions: list[OpenQuestion], *, read: bool, per_documen
         answer = pipeline.ask(q.question, index=index_for(q), history=list(turns) or None)
         seconds.append(time.perf_counter() - started)
         predictions.append(answer.text)
+        scores.append(answer.score)
+        guesses.append(answer.best_guess)
         if q.conversation:
             turns.append((q.question, answer.text))
         if q.standalone is not None:
@@ -181,6 +186,8 @@ def _measure(pipeline, questions: list[OpenQuestion], *, read: bool, per_documen
         if (i + 1) % 100 == 0:
             log(f"  {i + 1}/{len(questions)} questions")
     overall = answer_scores(predictions, [q.answers for q in questions])
+    curve_inputs = (scores, [f1_score(g, q.answers) for q, g in zip(questions, guesses)],
+                    [bool(q.answers) for q in questions])
     answerable = [(q, p) for q, p in zip(questions, predictions) if q.answers]
     unanswerable = [p for q, p in zip(questions, predictions) if not q.answers]
     figures.update({
@@ -191,6 +198,10 @@ def _measure(pipeline, questions: list[OpenQuestion], *, read: bool, per_documen
         "p50_ms": round(1000 * statistics.median(seconds), 1),
         "gold_context_f1": round(100 * sum(g for _, g, _ in losses) / max(1, len(losses)), 2),
         "f1_lost_against_gold_context": loss_breakdown(losses),
+        # Follow-ups keep the history they were asked with, so in conversations the curve is approximate.
+        "f1_by_threshold": {f"{t:.2f}": round(100 * f, 2)
+                            for t, f in threshold_curve(*curve_inputs, [i / 20 for i in range(2, 17)])},
+        "best_threshold": best_threshold(*curve_inputs),
     })
     if followups:
         figures["followups"] = followup_figures(followups)

@@ -87,10 +87,9 @@ def _run_pipeline(pipeline, questions: list[EvalQuestion], name: str, **ask_opti
         started = time.perf_counter()
         answer = pipeline.ask(q.question, history=list(turns) or None, **ask_options)
         run.seconds.append(time.perf_counter() - started)
-        guess = answer if answer.text is not None else (answer.alternatives[0] if answer.alternatives else None)
         run.predictions.append(answer.text)
         run.scores.append(answer.score)
-        run.best_guesses.append(guess.text if guess else None)
+        run.best_guesses.append(answer.best_guess)
         run.cited_paragraphs.append(answer.citation.paragraph if answer.citation else None)
         if q.conversation:
             turns.append((q.question, answer.text))

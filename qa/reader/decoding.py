@@ -121,7 +121,7 @@ def decode_spans(
     max_answer_tokens: int = 30,
     n_best: int = 20,
 ) -> DecodedSpans:
-    """Decode every window of one context; spans are word-aligned and merged across windows.
+    """Decode every window of one context; spans are word-aligned, within one line, and merged across windows.
 
     Overlapping windows find the same span more than once: after word alignment,
     identical character spans are merged, keeping the best margin. ``cls_index`` is
@@ -136,7 +136,7 @@ def decode_spans(
         for cand in decode_window(s_logits, e_logits, window_offsets, window=w, cls_index=cls,
                                   max_answer_tokens=max_answer_tokens, n_best=n_best):
             start, end = align_to_words(context, cand.start, cand.end)
-            if end <= start:
+            if end <= start or "\n" in context[start:end]:  # an answer never runs over a line ("Name\nTitle")
                 continue
             key = (start, end)
             if key not in best or cand.margin > best[key].margin:
