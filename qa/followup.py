@@ -7,13 +7,17 @@ of its kind:
 
 - he, she, his, her, him: a person: the name a "Who ...?" turn got as its answer,
   the X of "Who is X?", or a personal name in an earlier question;
-- it, its, they, them, their: a thing: what a "Which ...?" turn got as its answer,
-  the referent the previous turn's own "it" had, "X's organisation" in the previous
-  question, or its first named entity that is not a person or a place.
+- it, its, they, them, their: a thing: what a "Which ...?" or "What <noun> ...?" turn
+  got as its answer (or a "Who ...?" turn, when the answer names an organisation), the
+  referent the previous turn's own "it" had, "X's organisation" in the previous
+  question, its first named entity that is not a person or a place, or else the thing
+  it named with "the" ("How long is it?" after "What is the video called?").
 
-"When did he say it?" after "Who said X?" becomes "When did <answer> say X?".
-Elliptical follow-ups ("And in 2020?", "Who said that?") and pronouns with no
-referent keep the user's words and borrow the previous turn as context in brackets.
+"When did he say it?" after "Who said X?" becomes "When did <answer> say X?". A
+fragment takes the place of a phrase of the same kind in the last question of its own
+("And in 2020?" after "How many attacks were there in 2019?"; see :func:`fill_frame`).
+Other elliptical follow-ups ("When?", "Who said that?") and pronouns with no referent
+keep the user's words and borrow the previous turn as context in brackets.
 """
 
 from __future__ import annotations
@@ -51,6 +55,7 @@ _NOT_A_PERSON = {
     "brigade", "organisation", "organization", "assembly", "parliament", "congress", "senate", "hospital", "airport",
     "prison", "river", "lake", "island", "islands", "mountains", "valley", "county", "district", "region",
 }
+_COMPASS = {"east", "west", "north", "south"}
 #: Nouns that make "Which ...?" ask for a person ("Which analyst said ...?").
 _PERSON_NOUNS = {"person", "man", "woman", "official", "officials", "analyst", "expert", "leader", "minister",
                  "president", "reporter", "author", "writer", "spokesperson", "spokesman", "spokeswoman", "researcher",
@@ -59,13 +64,24 @@ _PERSON_NOUNS = {"person", "man", "woman", "official", "officials", "analyst", "
 #: Prepositions a fragment may start with ("And in 2019?") to take the place of the frame's phrase.
 _FRAME_PREPOSITIONS = ("in", "at", "on", "for", "during", "by", "since", "before", "after", "under", "from", "among",
                        "between", "over", "without", "with", "outside", "inside", "near")
+_DO_SUPPORT = {"do", "does", "did", "will", "would", "can", "could", "should", "might", "may"}
+#: Words that end a prepositional phrase in a frame ("on television about the strike").
+_PHRASE_ENDS = "|".join((*_FRAME_PREPOSITIONS, "about", "to", "of", "and", "or", "according"))
 _WH_WORDS = {"who", "whom", "whose", "what", "when", "where", "why", "how", "which"}
 _AUXILIARIES = {"do", "does", "did", "is", "are", "was", "were", "has", "have", "had", "will", "would", "can",
                 "could", "should", "might", "may"}
 #: Words that end a noun phrase: prepositions, articles, auxiliaries and common verbs ("the video called").
-_NOT_IN_A_NAME = r"(?:[a-z]+ed|the|a|an|its|their|call|show|shows|take|took|refuse|mean|cost|begin|start|open|want|plan|hope|claim|expect|run|lead|make|give|pay|win|of|in|on|at|for|to|from|by|with|about|behind|and|or|that|which|who|is|are|was|were|do|does|did|has|have|had|be|been|will|would|can|could|say|said|says|get|got)"
-_DEFINITE = re.compile(rf"\bthe ((?:(?!{_NOT_IN_A_NAME}\b)[a-z][a-z'’-]*\s?){{1,4}}?)(?=\s+{_NOT_IN_A_NAME}\b|[?,.]|$)"
-                       rf"(?:\s+of\s+(the\s+(?:(?!{_NOT_IN_A_NAME}\b)[a-z][a-z'’-]*\s?){{1,4}}?)(?=\s+{_NOT_IN_A_NAME}\b|[?,.]|$))?")
+_NOT_IN_A_NAME = "(?:" + "|".join((
+    *"[a-z]+ed the a an its their call show shows take took refuse mean cost begin start".split(),
+    *"open want plan hope claim expect run lead make give pay win of in on at for to from".split(),
+    *"by with about behind and or that which who is are was were do does did has have had".split(),
+    *"be been will would can could say said says get got".split(),
+)) + ")"
+# Words are possessive (``*+``) and spaced, so a long word cannot be split in many ways on a failed match.
+_NAME_WORD = rf"(?!{_NOT_IN_A_NAME}\b)[a-z][a-z'’-]*+"
+_NAME_WORDS = rf"{_NAME_WORD}(?:\s+{_NAME_WORD}){{0,3}}?"
+_DEFINITE = re.compile(rf"\bthe ({_NAME_WORDS})(?=\s+{_NOT_IN_A_NAME}\b|[?,.]|$)"
+                       rf"(?:\s+of\s+(the\s+{_NAME_WORDS})(?=\s+{_NOT_IN_A_NAME}\b|[?,.]|$))?")
 #: "the article" names the document itself, never what "it" refers to.
 _THE_DOCUMENT = {"article", "story", "piece", "report", "page", "text", "document", "most", "first", "last", "same"}
 #: "the title of the video" asks about the video: these nouns name a property, not the thing.
@@ -139,8 +155,9 @@ def _looks_like_name(answer: str | None) -> bool:
 
 
 def _names_organisation(name: str) -> bool:
-    """Whether a name is an organisation's or a place's ("the Ridgeback Tenants' Union"), not a person's."""
-    return any(w.lower().strip(".,()'’") in _NOT_A_PERSON for w in name.split())
+    """Whether a name is an organisation's or a place's ("the Ridgeback Tenants' Union"), not a person's
+    ("Kanye West" is a person's: a compass word alone does not make a place)."""
+    return any(w.lower().strip(".,()'’") in _NOT_A_PERSON - _COMPASS for w in name.split())
 
 
 def _person(turns: Sequence[_Resolved]) -> str | None:
@@ -167,8 +184,8 @@ def _thing(turns: Sequence[_Resolved]) -> str | None:
     last = turns[-1]
     asked = last.question.lower().split()
     # "Which agency ...?", "What company ...?", or a "Who ...?" answered with an organisation
-    names_a_thing = (asked[:1] in (["which"], ["what"]) and len(asked) > 1
-                     and asked[1].strip("?'’s") not in _PERSON_NOUNS | _AUXILIARIES)
+    noun = re.sub(r"(?:['’]s)?\?*$", "", asked[1]) if len(asked) > 1 else ""
+    names_a_thing = asked[:1] in (["which"], ["what"]) and noun and noun not in _PERSON_NOUNS | _AUXILIARIES
     if _looks_like_name(last.answer) and (names_a_thing or (asked[:1] == ["who"]
                                                             and _names_organisation(last.answer))):
         return last.answer
@@ -190,17 +207,31 @@ def _definite_phrases(text: str) -> list[str]:
     """The things a question names with "the" ("the rowing video", "the photo of the fans' banner"),
     in order; not people ("the photographer"), not the document itself ("the article"), and "the title
     of the video" is the video."""
-    phrases = []
+    return [phrase for _, _, phrase in _definite_spans(text)]
+
+
+def _definite_spans(text: str) -> list[tuple[int, int, str]]:
+    """:func:`_definite_phrases` with where each "the ..." phrase lies in ``text``."""
+    spans = []
     for match in _DEFINITE.finditer(text):
         words = match.group(1).split()
+        end = match.end(1)
+        before = text[: match.start()].split()
+        if len(words) > 1 and before and before[-1].lower() in _DO_SUPPORT and not match.group(2):
+            end -= len(words[-1]) + 1  # "did the ferry line carry": the last word is the verb
+            words = words[:-1]
         head = words[-1].lower()
         if head in _THE_DOCUMENT or head in _PERSON_NOUNS:
             continue
         phrase = f"the {' '.join(words)}"
         if match.group(2):  # "the title of the video": the video; "the photo of the banner": all of it
-            phrase = match.group(2).strip() if head in _ATTRIBUTES else f"{phrase} of {match.group(2).strip()}"
-        phrases.append(phrase)
-    return phrases
+            of = match.group(2).strip()
+            if head in _ATTRIBUTES:
+                spans.append((match.start(2), match.end(2), of))
+                continue
+            phrase, end = f"{phrase} of {of}", match.end(2)
+        spans.append((match.start(), end, phrase))
+    return spans
 
 
 def is_followup(question: str) -> bool:
@@ -222,23 +253,30 @@ def fill_frame(fragment: str, frame: str) -> str | None:
     """A fragment ("And at its lowest?", "What about Regina?") put into an earlier question's frame.
 
     A prepositional fragment ("in 2019", "according to the league") replaces the frame's last phrase
-    with the same preposition ("at its peak"), or is added at the end; a name, or a short "the ..."
-    phrase, replaces the frame's subject (a capitalised name may replace its last name instead).
-    None when the fragment is a question of its own or no part of the frame can take it.
+    with the same preposition when both hold the same kind of thing (a number, a name, or neither:
+    "at its peak"), and is added at the end otherwise; a name, or a short "the ..." phrase, replaces
+    the frame's subject (a capitalised name may replace its last name instead), or after "according
+    to" in the frame names a source. None when the fragment is a question of its own or no part of
+    the frame can take it.
     """
     words = fragment.strip().rstrip("?").strip()
-    words = re.sub(r"^(?:and|also|what about|how about)\s+", "", words, flags=re.IGNORECASE)
+    words = re.sub(r"^(?:and|also|what about|how about)(?:\s+|$)", "", words, flags=re.IGNORECASE)
     frame = _own_words(frame).strip()
-    if not words or not frame.endswith("?") or words.split()[0].lower() in _WH_WORDS | _AUXILIARIES:
+    if not words or not frame.endswith("?") or words.split()[0].lower() in _WH_WORDS | _AUXILIARIES | {"i"}:
         return None
     body = frame[:-1].rstrip()
-    if any(w[0].isupper() for w in words.split()) and re.search(r"\baccording to\b", body, flags=re.IGNORECASE):
-        words = f"according to {words}"  # "And the Gardaí?" after "... according to organisers?": a source
     lead = re.match(rf"(according to|{'|'.join(_FRAME_PREPOSITIONS)})\b", words, flags=re.IGNORECASE)
+    cites = re.search(r"\baccording to\b", body, flags=re.IGNORECASE)
+    if not lead and cites and words.lower().startswith("the ") and (
+            _names_organisation(words) or any(w[:1].isupper() for w in words.split()[1:])):
+        words = f"according to {words}"  # "And the Gardaí?" after "... according to organisers?": a source
+        lead = re.match(r"(according to)\b", words)
     if lead:
         preposition = lead.group(1).lower()
-        phrases = list(re.finditer(rf"\b{preposition}\b(?:\s+(?!(?:{'|'.join(_FRAME_PREPOSITIONS)})\b)[^\s,?]+)+",
-                                   body, flags=re.IGNORECASE))
+        phrases = [m for m in re.finditer(rf"\b{preposition}\b(?:\s+(?!(?:{_PHRASE_ENDS})\b)[^\s,?]+)+", body,
+                                          flags=re.IGNORECASE)
+                   if preposition == "according to"  # a source for a source, whatever its kind
+                   or _kind(m.group(0)[len(preposition):]) == _kind(words[len(preposition):])]
         if phrases:
             last = phrases[-1]
             return body[: last.start()] + words + body[last.end():] + "?"
@@ -247,20 +285,25 @@ def fill_frame(fragment: str, frame: str) -> str | None:
     if len(words.split()) > 5 or not (named or (words.lower().startswith("the ") and "'" not in words
                                                 and "’" not in words and len(words.split()) <= 4)):
         return None
-    subjects = [(m.start(), m.end()) for m in _ENTITY.finditer(body)
-                if m.group(0).split()[0].lower() not in _QUESTION_WORDS]
-    subjects += [(m.start(), m.start() + len(phrase)) for m in re.finditer(r"\bthe\b", body)
-                 for phrase in _definite_phrases(body[m.start():])[:1] if body[m.start():].startswith(phrase)]
-    subjects.sort()
-    if not subjects:
-        return None
-    target = next((span for span in subjects if _subject_before(body, span[0])), subjects[-1] if named else None)
+    names = [(m.start(), m.end()) for m in _ENTITY.finditer(body)
+             if m.group(0).split()[0].lower() not in _QUESTION_WORDS]
+    subjects = sorted(names + [(start, end) for start, end, phrase in _definite_spans(body)
+                               if body[start:end] == phrase])
+    # the subject; failing that, a name may take the last name's place ("What about Regina?")
+    target = next((span for span in subjects if _subject_before(body, span[0])), names[-1] if named and names else None)
     if target is None:
         return None
     begin, finish = target
     if body[:begin].endswith("the "):
         begin -= len("the ")
     return body[:begin] + words + body[finish:] + "?"
+
+
+def _kind(phrase: str) -> str:
+    """What a phrase holds, for a fragment to replace only its own kind: a number, a name, or words."""
+    if any(ch.isdigit() for ch in phrase):
+        return "number"
+    return "name" if any(w[:1].isupper() for w in phrase.split()) else "words"
 
 
 def _subject_before(text: str, at: int) -> bool:
@@ -278,6 +321,13 @@ def _with_context(question: str, turn: _Resolved) -> str:
     return f"{question} ({context})"
 
 
+def _as_pronoun(pronoun: str, referent: str) -> str:
+    """``referent`` in the pronoun's place: "his" -> "Colin Clarke's", "it" -> "the video"."""
+    if pronoun.lower() in _POSSESSIVE:
+        return f"{referent}'" if referent.endswith("s") else f"{referent}'s"
+    return referent
+
+
 def _rewrite(question: str, turns: Sequence[_Resolved]) -> _Resolved:
     """``question`` made standalone against the resolved earlier turns."""
     text = question.strip()
@@ -287,12 +337,17 @@ def _rewrite(question: str, turns: Sequence[_Resolved]) -> _Resolved:
     # "And at its lowest?", "What about Regina?": the last question of its own ("Who said that?" is not
     # one), again, with the fragment in it
     frame = next((t.question for t in reversed(turns) if t.question == t.own and len(t.own.split()) >= 3), None)
-    framed = fill_frame(text, frame) if frame and _FRAGMENT.match(text) else None
+    person, thing = _person(turns), _thing(turns)
+    framed = None
+    if frame and _FRAGMENT.match(text):
+        # "And in her first year?": the fragment's person is resolved; its "its" shares the frame's referent
+        fragment = re.sub(r"\b(?:he|she|him|his|her)\b", lambda m: _as_pronoun(m.group(0), person), text,
+                          flags=re.IGNORECASE) if person else text
+        framed = fill_frame(fragment, frame)
     if framed:
         text = framed
     elif text.lower().startswith(("what about ", "how about ")):
         return _Resolved(_with_context(text, previous), None, own=text)
-    person, thing = _person(turns), _thing(turns)
     used: dict[str, str] = {}
 
     statement = _STATEMENT.match(_own_words(previous.question))
@@ -312,9 +367,7 @@ def _rewrite(question: str, turns: Sequence[_Resolved]) -> _Resolved:
         if referent is None or kind in used or match.start() == statement_at:
             return word
         used[kind] = referent
-        if word.lower() in _POSSESSIVE:
-            return f"{referent}'" if referent.endswith("s") else f"{referent}'s"
-        return referent
+        return _as_pronoun(word, referent)
 
     if not framed:  # a frame's pronouns were resolved with it, and the fragment's share its referent
         text = _PRONOUN.sub(substitute, text)

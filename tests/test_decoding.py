@@ -148,10 +148,15 @@ def test_spans_in_a_lead_in_are_dropped_and_the_rest_shifted_into_the_text():
     assert without_lead_in(read, 0) is read
 
 
-def test_a_span_never_runs_over_a_line_break():
+def test_a_span_never_runs_across_a_blank_line_but_may_across_a_wrap():
     byline = "Mark Gollom\n\nSenior Writer"
     tokens = [None, (0, 4), (5, 11), (13, 19), (20, 26), None]
     start = logits(len(tokens), {0: 0.0, 1: 8.0})
     end = logits(len(tokens), {0: 0.0, 4: 9.0, 2: 7.0})  # the best end lies on the next line
     spans = decode_spans([start], [end], [tokens], byline)
     assert [byline[c.start : c.end] for c in spans.candidates][:2] == ["Mark Gollom", "Senior Writer"]
+    wrapped = "Mark\nGollom writes"
+    tokens = [None, (0, 4), (5, 11), (12, 18), None]
+    spans = decode_spans([logits(len(tokens), {0: 0.0, 1: 8.0})], [logits(len(tokens), {0: 0.0, 2: 9.0})], [tokens],
+                         wrapped)
+    assert wrapped[spans.candidates[0].start : spans.candidates[0].end] == "Mark\nGollom"

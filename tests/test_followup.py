@@ -126,3 +126,38 @@ def test_source_questions_and_multi_line_answers():
         "What's the rowing video called?"
     long_history = [("Why was the ferry " + "very " * 200 + "late?", None)]
     assert len(rewrite_followup("Who said that?", long_history)) < 400
+
+
+def test_a_long_pasted_question_is_rewritten_at_once():
+    # the phrase pattern once tried every way of splitting a long word (hours for 400 letters)
+    long_question = "What is the state-of-the-" + "x" * 2000 + "!"
+    assert rewrite_followup("How long is it?", [(long_question, None)]).startswith("How long is it?")
+    assert fill_frame("And the " + "y" * 2000 + "?", long_question + "?") is None
+
+
+def test_fragments_replace_only_a_phrase_of_their_own_kind():
+    kill = [("How many people did the attack kill in Kabul?", "39")]
+    assert rewrite_followup("And in 2019?", kill) == "How many people did the attack kill in Kabul in 2019?"
+    jobs = [("How many jobs will go in Saskatoon, according to the council?", "40")]
+    assert rewrite_followup("What about Regina?", jobs) == "How many jobs will go in Regina, according to the council?"
+    assert rewrite_followup("And in March?", [("How many jobs went in February, according to the council?", "40")]) \
+        == "How many jobs went in March, according to the council?"
+    assert rewrite_followup("And the Gardaí?", [("How big was the crowd according to organisers?", "7,000")]) == \
+        "How big was the crowd according to the Gardaí?"
+
+
+def test_a_fragment_resolves_its_own_person_and_odd_fragments_are_left_alone():
+    history = [("Who leads the party?", "Lena Park"), ("How many seats did the party win?", "5")]
+    assert rewrite_followup("And in her first year?", history) == \
+        "How many seats did the party win in Lena Park's first year?"
+    assert fill_frame("And ?", "Where is the office based?") is None
+    assert fill_frame("And I?", "Where is the office based?") is None
+
+
+def test_what_is_questions_do_not_make_their_answer_a_thing_and_compass_names_are_people():
+    assert rewrite_followup("When was it founded?", [("What is the group's motto?", "Unity First")]) != \
+        "When was Unity First founded?"
+    assert rewrite_followup("Where was he born?", [("Who founded the label?", "Kanye West")]) == \
+        "Where was Kanye West born?"
+    assert rewrite_followup("Who runs it?", [("How many passengers did the ferry line carry?", "9.1 million")]) == \
+        "Who runs the ferry line?"

@@ -139,6 +139,7 @@ def test_followup_figures_set_each_follow_up_as_asked_against_its_standalone_wor
     assert figures["f1"] == pytest.approx(100 * (2 / 3 + 0 + 1 + 0) / 4, abs=0.01)
     assert figures["standalone_f1"] == figures["standalone_exact_match"] == 75.0
     assert figures["no_answer_accuracy"] == figures["standalone_no_answer_accuracy"] == 50.0
+    assert followup_figures(followups[:2])["no_answer_accuracy"] is None  # none to count
 
 
 def test_conversations_are_asked_turn_by_turn_with_the_pipelines_own_answers():
@@ -167,6 +168,8 @@ def test_conversational_rows_keep_their_conversation_and_standalone_wording(tmp_
     questions = write_open_corpus([first, second], tmp_path / "corpus")
     assert [q.conversation for q in questions] == ["c", "c"]
     assert questions[0].standalone is None and questions[1].standalone == second.meta["standalone"]
+    with pytest.raises(ValueError, match="turn 1 of conversation c comes after a later turn"):
+        write_open_corpus([second, first], tmp_path / "corpus-2")  # history is built in file order
 
 
 @pytest.mark.slow

@@ -68,8 +68,13 @@ def write_open_corpus(examples: list[QAExample], folder: str | Path) -> list[Ope
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     doc_of: dict[str, tuple[str, Callable[[int], int]]] = {}
-    questions = []
+    questions, last_turn = [], {}
     for ex in examples:
+        conversation, turn = ex.meta.get("conversation"), ex.meta.get("turn")
+        if conversation and turn is not None:  # history is built in file order
+            if turn <= last_turn.get(conversation, 0):
+                raise ValueError(f"{ex.id}: turn {turn} of conversation {conversation} comes after a later turn")
+            last_turn[conversation] = turn
         if ex.context not in doc_of:
             n = len(doc_of) + 1
             text, at = passage_document(ex.context, n)
@@ -221,6 +226,10 @@ def followup_figures(followups: list[tuple[OpenQuestion, str | None, str | None]
     return {"questions": len(followups), "unanswerable": len(unanswerable),
             "exact_match": asked["exact_match"], "f1": asked["f1"],
             "standalone_exact_match": alone["exact_match"], "standalone_f1": alone["f1"],
-            "no_answer_accuracy": round(100 * sum(a is None for a, _ in unanswerable) / max(1, len(unanswerable)), 2),
-            "standalone_no_answer_accuracy":
-                round(100 * sum(s is None for _, s in unanswerable) / max(1, len(unanswerable)), 2)}
+            "no_answer_accuracy": _share_abstained([a for a, _ in unanswerable]),
+            "standalone_no_answer_accuracy": _share_abstained([s for _, s in unanswerable])}
+
+
+def _share_abstained(answers: list[str | None]) -> float | None:
+    """Percent of ``answers`` that are abstentions; None when there are none to count."""
+    return round(100 * sum(a is None for a in answers) / len(answers), 2) if answers else None

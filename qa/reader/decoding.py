@@ -21,6 +21,7 @@ import numpy as np
 Offsets = Sequence[tuple[int, int] | None]
 
 _EDGE_PUNCTUATION = " \t\n\u00a0,;:"
+_BLANK_LINE = re.compile(r"\n[ \t\u00a0]*\n")
 _WORD_JOINERS = "-,."  # inside a word or number when letters or digits stand on both sides
 # A span that stops before "-based", "-led", "-owned" ends where the model meant it to: "Toronto", not
 # "Toronto-based" (SQuAD annotators quote the place); names such as "ISIS-K" or "COVID-19" still widen.
@@ -121,7 +122,8 @@ def decode_spans(
     max_answer_tokens: int = 30,
     n_best: int = 20,
 ) -> DecodedSpans:
-    """Decode every window of one context; spans are word-aligned, within one line, and merged across windows.
+    """Decode every window of one context; spans are word-aligned, never run across a blank line, and are
+    merged across windows.
 
     Overlapping windows find the same span more than once: after word alignment,
     identical character spans are merged, keeping the best margin. ``cls_index`` is
@@ -136,7 +138,8 @@ def decode_spans(
         for cand in decode_window(s_logits, e_logits, window_offsets, window=w, cls_index=cls,
                                   max_answer_tokens=max_answer_tokens, n_best=n_best):
             start, end = align_to_words(context, cand.start, cand.end)
-            if end <= start or "\n" in context[start:end]:  # an answer never runs over a line ("Name\nTitle")
+            # An answer never runs across a blank line ("Name\n\nTitle"); a single line break may be a wrap.
+            if end <= start or _BLANK_LINE.search(context, start, end):
                 continue
             key = (start, end)
             if key not in best or cand.margin > best[key].margin:
