@@ -31,8 +31,11 @@ Turn = tuple[str, str | None]  # (question, answer text or None)
 _PERSON_PRONOUNS = {"he", "she", "his", "her", "him"}
 _THING_PRONOUNS = {"it", "its", "they", "them", "their"}
 _POSSESSIVE = {"his", "her", "its", "their"}
-_FRAGMENT = re.compile(r"^(?:and|also|what about|how about)\s", re.IGNORECASE)
+#: How a fragment that leans on the previous question starts ("And in 2019?", "What about Regina?").
+_FRAGMENT_LEAD = r"^(?:and|also|what about|how about)"
+_FRAGMENT = re.compile(_FRAGMENT_LEAD + r"\s", re.IGNORECASE)
 _PRONOUN = re.compile(rf"\b(?:{'|'.join(sorted(_PERSON_PRONOUNS | _THING_PRONOUNS))})\b", re.IGNORECASE)
+_PERSON_PRONOUN = re.compile(rf"\b(?:{'|'.join(sorted(_PERSON_PRONOUNS))})\b", re.IGNORECASE)
 _DEMONSTRATIVE = re.compile(r"\b(that|this|these|those) (group|organi[sz]ation|man|woman|person|attack|place|city)\b",
                             re.IGNORECASE)
 _DEMONSTRATIVE_NOUN = re.compile(r"\b(?:that|this|these|those) [a-z]+", re.IGNORECASE)
@@ -110,10 +113,10 @@ class _Resolved:
 
     question: str
     answer: str | None
+    #: The user's words resolved, without the earlier turn borrowed in brackets.
+    own: str
     person: str | None = None
     thing: str | None = None
-    #: The question without the earlier turn borrowed in brackets (what the reader reads).
-    own: str = ""
 
 
 def main_entity(text: str) -> str | None:
@@ -199,7 +202,7 @@ def _thing(turns: Sequence[_Resolved]) -> str | None:
             if not _is_person(name, before) and before not in _PLACE_OR_TIME_BEFORE:
                 return name
     # "What is the video called?" -> "How long is it?": the last thing the previous question names
-    things = _definite_phrases(last.own or last.question)
+    things = _definite_phrases(last.own)
     return things[-1] if things else None
 
 
@@ -260,7 +263,7 @@ def fill_frame(fragment: str, frame: str) -> str | None:
     the frame can take it.
     """
     words = fragment.strip().rstrip("?").strip()
-    words = re.sub(r"^(?:and|also|what about|how about)(?:\s+|$)", "", words, flags=re.IGNORECASE)
+    words = re.sub(_FRAGMENT_LEAD + r"(?:\s+|$)", "", words, flags=re.IGNORECASE)
     frame = _own_words(frame).strip()
     if not words or not frame.endswith("?") or words.split()[0].lower() in _WH_WORDS | _AUXILIARIES | {"i"}:
         return None
@@ -341,8 +344,7 @@ def _rewrite(question: str, turns: Sequence[_Resolved]) -> _Resolved:
     framed = None
     if frame and _FRAGMENT.match(text):
         # "And in her first year?": the fragment's person is resolved; its "its" shares the frame's referent
-        fragment = re.sub(r"\b(?:he|she|him|his|her)\b", lambda m: _as_pronoun(m.group(0), person), text,
-                          flags=re.IGNORECASE) if person else text
+        fragment = _PERSON_PRONOUN.sub(lambda m: _as_pronoun(m.group(0), person), text) if person else text
         framed = fill_frame(fragment, frame)
     if framed:
         text = framed
