@@ -65,6 +65,8 @@ class Settings:
     index_type: str = "flat"
     #: An answer is given only when its score reaches this; None means the reader's model card value.
     answer_threshold: float | None = None
+    #: Let the reader card's answer verifier (when it has one) decide whether to answer.
+    use_verifier: bool = True
     #: Longest answer span, in tokens.
     max_answer_tokens: int = 30
     #: Reader window length and overlap, in tokens.

@@ -20,7 +20,7 @@ from qa.corpus.documents import Document, load_corpus
 from qa.errors import QuestionError
 from qa.followup import Turn, rewrite_followup
 from qa.reader.decoding import DecodedSpans, confidence, suppress_overlaps, without_lead_in
-from qa.reader.reader import ExtractiveReader
+from qa.reader.reader import ExtractiveReader, ReaderCard
 from qa.retriever.embedding import Embedder, embed_chunks
 from qa.retriever.index import FORMAT_VERSION, load_or_build_index
 from qa.retriever.retriever import Retriever, SearchIndex
@@ -137,7 +137,7 @@ class Pipeline:
     def answer_threshold(self) -> float:
         if self.settings.answer_threshold is not None:
             return self.settings.answer_threshold
-        return self.reader.card.answer_threshold
+        return self.card.threshold
 
     # --- the public method ----------------------------------------------------
 
@@ -160,7 +160,8 @@ class Pipeline:
         contexts = [reading_context(p.chunk, self.settings.read_headings) for p in passages]
         decoded = [without_lead_in(spans, lead_in) for spans, (_, lead_in)
                    in zip(self.reader.read(standalone, [text for text, _ in contexts]), contexts)]
-        answer = self._answer(asked, passages, decoded, self.answer_threshold if threshold is None else threshold)
+        answer = self._answer(asked, passages, decoded, self.answer_threshold if threshold is None else threshold,
+                              read_as=standalone)
         return replace(answer, rewritten_question=standalone) if standalone != asked else answer
 
     def read(self, question: str, context: str, *, title: str | None = None,
@@ -179,20 +180,32 @@ class Pipeline:
 
     # --- from spans to an answer ------------------------------------------------
 
-    def _answer(self, question: str, passages: list[Passage], decoded: list[DecodedSpans],
-                threshold: float) -> Answer:
+    @property
+    def card(self) -> ReaderCard:
+        """The reader's card, without its verifier when the settings turn it off."""
         card = self.reader.card
+        return card if self.settings.use_verifier else card.without_verifier()
+
+    def _answer(self, question: str, passages: list[Passage], decoded: list[DecodedSpans],
+                threshold: float, *, read_as: str | None = None) -> Answer:
+        card = self.card
         scored = []
         for passage, spans in zip(passages, decoded):
             for cand in spans.candidates:
-                scored.append((confidence(cand.margin, card.scale, card.bias), passage, cand))
+                scored.append((confidence(cand.margin, card.scale, card.bias), passage, cand, spans))
         scored.sort(key=lambda item: (-item[0], item[1].rank, item[2].start))
-        keep = suppress_overlaps([(p.chunk.id, c.start, c.end) for _, p, c in scored])
+        keep = suppress_overlaps([(p.chunk.id, c.start, c.end) for _, p, c, _ in scored])
+        # The reader ranks; the card's verifier (when there is one) rescores the few that are kept.
+        kept = [scored[i] for i in keep[: self.settings.alternatives + 1]]
+        if card.verifier is not None:
+            kept = [(card.answer_score(read_as or question, p.chunk.text, c, spans.candidates,
+                                       lead_in=(p.chunk.section or "") if self.settings.read_headings else ""),
+                     p, c, spans) for _, p, c, spans in kept]
         # The best candidate is kept even when weak (it tells how close an answer came); the rest only
         # when they are real alternatives.
         candidates = [
             _candidate_answer(question, score, passage, cand.start, cand.end)
-            for n, (score, passage, cand) in enumerate(scored[i] for i in keep[: self.settings.alternatives + 1])
+            for n, (score, passage, cand, _) in enumerate(kept)
             if n == 0 or score >= _ALTERNATIVE_FLOOR
         ]
         if candidates and candidates[0].score >= threshold:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import os
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 from pathlib import Path
 
@@ -13,7 +13,8 @@ import numpy as np
 
 from qa.config import MAX_QUERY_TOKENS, SHIPPED_READER_DIR, quiet_model_loading
 from qa.errors import ReaderError
-from qa.reader.decoding import DecodedSpans, decode_spans
+from qa.reader.decoding import DecodedSpans, SpanCandidate, confidence, decode_spans
+from qa.reader.verifier import Verifier, answer_features, runner_up_of, verify
 
 #: Written next to a reader's weights; holds its calibration, answer threshold and dev metrics.
 READER_CARD = "qa_reader.json"
@@ -21,21 +22,49 @@ READER_CARD = "qa_reader.json"
 
 @dataclass(frozen=True)
 class ReaderCard:
-    """How to turn a reader's margins into confidences, and where to draw the line."""
+    """How to turn a reader's margins into confidences, and where to draw the line.
+
+    With a ``verifier`` (see qa/reader/verifier.py), an answer's score is the verifier's probability
+    that it is right, and :attr:`threshold` is the verifier's; without one, the calibrated margin and
+    ``answer_threshold``.
+    """
 
     scale: float = 1.0
     bias: float = 0.0
     answer_threshold: float = 0.5
     metrics: dict | None = None
+    verifier: Verifier | None = None
 
     @classmethod
     def load(cls, model_dir: str | Path) -> "ReaderCard":
         path = Path(model_dir) / READER_CARD
         if not path.is_file():
             return cls()
-        data = json.loads(path.read_text(encoding="utf-8"))
-        return cls(scale=float(data.get("scale", 1.0)), bias=float(data.get("bias", 0.0)),
-                   answer_threshold=float(data.get("answer_threshold", 0.5)), metrics=data.get("metrics"))
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            verifier = Verifier.from_dict(data["verifier"]) if data.get("verifier") else None
+            return cls(scale=float(data.get("scale", 1.0)), bias=float(data.get("bias", 0.0)),
+                       answer_threshold=float(data.get("answer_threshold", 0.5)), metrics=data.get("metrics"),
+                       verifier=verifier)
+        except (ValueError, KeyError, TypeError) as exc:
+            raise ReaderError(f"the reader card {path} is damaged: {exc}") from exc
+
+    @property
+    def threshold(self) -> float:
+        """The score an answer needs to be given."""
+        return self.verifier.threshold if self.verifier is not None else self.answer_threshold
+
+    def without_verifier(self) -> "ReaderCard":
+        return replace(self, verifier=None)
+
+    def answer_score(self, question: str, context: str, candidate: SpanCandidate,
+                     candidates: list[SpanCandidate], *, lead_in: str = "") -> float:
+        """How likely ``candidate`` (a span of ``context``, one of ``candidates``, best first) is right."""
+        if self.verifier is None:
+            return confidence(candidate.margin, self.scale, self.bias)
+        others = [c for c in candidates if c is not candidate]
+        features = answer_features(question, context, candidate, runner_up_of(candidate, others), lead_in=lead_in)
+        return verify(features, self.verifier)
 
 
 class ExtractiveReader:
