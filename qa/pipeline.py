@@ -14,6 +14,7 @@ import unicodedata
 from collections.abc import Sequence
 from dataclasses import replace
 
+from qa.alternatives import choose_alternatives
 from qa.config import Settings
 from qa.corpus.chunking import Chunk, chunk_corpus, normalize_space, sentence_spans
 from qa.corpus.documents import Document, load_corpus
@@ -193,18 +194,19 @@ class Pipeline:
                 scored.append((confidence(cand.margin, card.scale, card.bias), passage, cand))
         scored.sort(key=lambda item: (-item[0], item[1].rank, item[2].start))
         keep = suppress_overlaps([(p.chunk.id, c.start, c.end) for _, p, c in scored])
+        if not keep:
+            return Answer(question=question, text=None, score=0.0, passages=passages)
         # The best candidate is kept even when weak (it tells how close an answer came); the rest only
-        # when they are real alternatives.
-        candidates = [
-            _candidate_answer(question, score, passage, cand.start, cand.end)
-            for n, (score, passage, cand) in enumerate(scored[i] for i in keep[: self.settings.alternatives + 1])
-            if n == 0 or score >= _ALTERNATIVE_FLOOR
-        ]
-        if candidates and candidates[0].score >= threshold:
-            best = candidates[0]
-            return replace(best, alternatives=candidates[1:], passages=passages)
-        best_score = candidates[0].score if candidates else 0.0
-        return Answer(question=question, text=None, score=best_score, alternatives=candidates, passages=passages)
+        # when they are other answers (qa.alternatives), not noise below the floor.
+        ranked = [scored[i] for i in keep]
+        best = candidate_answer(question, *ranked[0])
+        others = (candidate_answer(question, *item) for item in ranked[1:] if item[0] >= _ALTERNATIVE_FLOOR)
+        alternatives = choose_alternatives(best, others, self.settings.alternatives,
+                                           {p.chunk.id: p.chunk for p in passages})
+        if best.score >= threshold:
+            return replace(best, alternatives=alternatives, passages=passages)
+        return Answer(question=question, text=None, score=best.score, alternatives=[best, *alternatives],
+                      passages=passages)
 
 
 def reading_context(chunk: Chunk, with_heading: bool) -> tuple[str, int]:
@@ -216,9 +218,10 @@ def reading_context(chunk: Chunk, with_heading: bool) -> tuple[str, int]:
     return lead_in + chunk.text, len(lead_in)
 
 
-def _candidate_answer(question: str, score: float, passage: Passage, start: int, end: int) -> Answer:
-    """An answer for the span ``chunk.text[start:end]``, cited with document offsets and its sentence(s)."""
-    chunk = passage.chunk
+def candidate_answer(question: str, score: float, passage: Passage, span) -> Answer:
+    """An answer for the span ``chunk.text[span.start:span.end]``, cited with document offsets and its
+    sentence(s)."""
+    chunk, start, end = passage.chunk, span.start, span.end
     sentences = sentence_spans(chunk.text)
     quote_start = min((s for s, e in sentences if e > start), default=0)
     quote_end = max((e for s, e in sentences if s < end), default=len(chunk.text))

@@ -19,7 +19,6 @@ import json
 import os
 import sys
 import tempfile
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,6 +26,7 @@ import numpy as np
 
 from qa.corpus.chunking import Chunk
 from qa.errors import IndexCorruptError
+from qa.locking import exclusive
 
 FORMAT_VERSION = 1
 MANIFEST, VECTORS, CHUNKS = "manifest.json", "vectors.faiss", "chunks.jsonl"
@@ -185,23 +185,13 @@ def load_or_build_index(directory, fingerprint: str, chunks: list[Chunk], embed,
         return _build_and_save(directory, fingerprint, chunks, embed, index_type, describe, log), True
 
 
-@contextmanager
 def _build_lock(directory: Path):
     """An exclusive lock file in the index folder; no lock (and no error) where the folder is not writable."""
-    import fcntl
-
     try:
         directory.mkdir(parents=True, exist_ok=True)
-        handle = open(directory / ".lock", "a")
     except OSError:
-        yield
-        return
-    with handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+        pass
+    return exclusive(directory / ".lock", required=False)
 
 
 def _build_and_save(directory, fingerprint, chunks, embed, index_type, describe, log) -> DenseIndex:

@@ -84,16 +84,9 @@ def record_feedback(log: FeedbackLog, turns: list[Turn], index, liked) -> tuple[
     turn = turn_at(turns, index)
     if turn is None:
         return None
-    answer = turn.answer
-    citation = None
-    if answer.citation is not None:
-        citation = {"document": answer.citation.document, "doc_id": answer.citation.doc_id,
-                    "label": answer.citation.label, "paragraph": answer.citation.paragraph,
-                    "start": answer.citation.start, "end": answer.citation.end}
     try:
-        log.record(question=turn.question, answer=answer.text, citation=citation,
-                   verdict="up" if liked else "down", score=answer.score,
-                   rewritten_question=answer.rewritten_question, answer_id=turn.answer_id)
+        log.record_answer(turn.answer, verdict="up" if liked else "down", answer_id=turn.answer_id,
+                          asked=turn.question)
     except FeedbackError as exc:
         return False, f"Your feedback could not be saved: {exc}."
     return True, "Thanks: your feedback was saved."
@@ -237,7 +230,7 @@ def build_app(pipeline: Pipeline, *, feedback_path: str | os.PathLike = DEFAULT_
             answer = pipeline.ask(question, top_k=int(top_k), threshold=threshold, history=history_of(turns),
                                   index=session.index if session else None)
         except (QAError, ValueError) as exc:
-            yield "", messages + [render.error_message(str(exc))], turns
+            yield "", messages + [render.error_message(exc)], turns
             return
         turns.append(Turn(question=question, answer=answer, message_index=len(messages),
                           answer_id=uuid.uuid4().hex))
