@@ -38,6 +38,8 @@ MAX_QUERY_TOKENS = 64
 RETRIEVAL_MODES = ("hybrid", "dense", "bm25")
 INDEX_TYPES = ("flat", "hnsw")
 READER_PRECISIONS = ("fp32", "int8")
+#: Text profiles, declared in qa.corpus.profiles: "news" knows news pages' video blocks, credits and captions.
+TEXT_PROFILES = ("news", "plain")
 
 #: What the entry points (``qa``, ``qa serve``, ``app.py``) put in the environment: nothing in this
 #: product may reach the Hugging Face hub or send analytics, and tokenizers must not fork threads.
@@ -323,6 +325,9 @@ class Settings(Declared):
     max_question_chars: int = setting(2000, minimum=1, help="longest question accepted, in characters")
     threads: int | None = setting(None, minimum=1, help="torch threads for the reader and embedder; none leaves "
                                                         "torch's default")
+    text_profile: str = setting("news", choices=TEXT_PROFILES,
+                                help="rules for plain-text and Markdown documents: news (video blocks, wire "
+                                     "credits, photo captions, as on news pages) or plain (none of them)")
 
     @classmethod
     def from_env(cls, environ=None, *, given: dict | None = None, **overrides) -> "Settings":

@@ -7,8 +7,6 @@ by every caller of the same pipeline.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import threading
 import unicodedata
 from collections.abc import Sequence
@@ -23,7 +21,7 @@ from qa.followup import Turn, rewrite_followup
 from qa.reader.decoding import DecodedSpans, confidence, suppress_overlaps, without_lead_in
 from qa.reader.reader import ExtractiveReader
 from qa.retriever.embedding import Embedder, embed_chunks
-from qa.retriever.index import FORMAT_VERSION, load_or_build_index
+from qa.retriever.index import IndexRecipe, load_or_build_index
 from qa.retriever.retriever import Retriever, SearchIndex
 from qa.types import Answer, Citation, Passage
 
@@ -90,32 +88,22 @@ class Pipeline:
                     import torch
 
                     torch.set_num_threads(self.settings.threads)
-                documents = load_corpus(self.settings.corpus)
+                documents = load_corpus(self.settings.corpus, profile=self.settings.text_profile)
                 chunks = chunk_corpus(documents, max_chars=self.settings.chunk_max_chars)
-                dense, built = load_or_build_index(
-                    self.settings.index_dir, self._fingerprint(chunks), chunks,
-                    lambda todo: self.embed_chunks(todo, progress=True),
-                    index_type=self.settings.index_type, log=log,
-                    describe={"embedding_model": self.embedder.model_path, "documents": [d.source for d in documents],
-                              "chunk_max_chars": self.settings.chunk_max_chars,
-                              "heading_weight": self.settings.heading_weight,
-                              "index_type": self.settings.index_type},
-                )
-                self._documents, self._index, self.index_was_built = documents, SearchIndex.over(dense), built
+                loaded = load_or_build_index(self.settings.index_dir, self.index_recipe(chunks, documents), chunks,
+                                             lambda todo: self.embed_chunks(todo, progress=True), log=log)
+                self._documents, self._index = documents, SearchIndex.over(loaded.index)
+                self.index_was_built = loaded.built
             return self._index
 
-    def _fingerprint(self, chunks: Sequence[Chunk]) -> str:
-        """What the index depends on: the chunks themselves (so parser and chunker changes count too),
-        the embedding model and the settings that shape the vectors."""
-        recipe = {
-            "format": FORMAT_VERSION,
-            "chunks": hashlib.sha256(json.dumps([c.to_dict() for c in chunks]).encode()).hexdigest(),
-            "embedding": self.embedder.fingerprint,
-            "chunk_max_chars": self.settings.chunk_max_chars,
-            "heading_weight": self.settings.heading_weight,
-            "index_type": self.settings.index_type,
-        }
-        return hashlib.sha256(json.dumps(recipe, sort_keys=True).encode()).hexdigest()
+    def index_recipe(self, chunks: Sequence[Chunk], documents: Sequence[Document] = ()) -> IndexRecipe:
+        """What this pipeline's index of ``chunks`` is made from: the chunks, the embedding model and the
+        settings that shape the vectors."""
+        s = self.settings
+        return IndexRecipe.of(list(chunks), embedding_model=self.embedder.model_path,
+                              embedding=self.embedder.fingerprint, chunk_max_chars=s.chunk_max_chars,
+                              heading_weight=s.heading_weight, index_type=s.index_type,
+                              documents=[d.source for d in documents])
 
     def with_documents(self, documents: Sequence[Document], base: SearchIndex | None = None) -> SearchIndex:
         """An index of this corpus plus ``documents`` (e.g. a user's uploads), built incrementally:

@@ -336,7 +336,8 @@ def run(args: argparse.Namespace) -> int:
     try:
         options = serve_options(args)
         pipeline = Pipeline(Settings.from_args(args))
-        documents = load_corpus(pipeline.settings.corpus)  # a wrong --corpus fails now, not on the page
+        # A wrong --corpus fails now, not on the page.
+        documents = load_corpus(pipeline.settings.corpus, profile=pipeline.settings.text_profile)
         pipeline.reader.warm_up()  # and so does a missing reader
     except (QAError, ValueError, OSError) as exc:
         print(f"qa serve: error: {exc}", file=sys.stderr)
