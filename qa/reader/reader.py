@@ -13,6 +13,7 @@ import numpy as np
 from qa.config import MAX_QUERY_TOKENS, SHIPPED_READER_DIR, Settings, hub_downloads_allowed, quiet_model_loading
 from qa.errors import ReaderError
 from qa.reader.decoding import DecodedSpans, decode_spans
+from qa.reader.windows import clip_question, tokenize_windows  # noqa: F401  (clip_question: its old home)
 
 #: Written next to a reader's weights; holds its calibration, answer threshold and dev metrics.
 READER_CARD = "qa_reader.json"
@@ -123,29 +124,13 @@ class ExtractiveReader:
         import torch
 
         tokenizer, model = self._components()
-        pad_right = tokenizer.padding_side == "right"
         # A fast tokenizer switches its truncation/padding state on each call: one caller at a time.
         with self._tokenizer_lock:
-            question = clip_question(tokenizer, question, self.max_query_tokens)
-            encoded = tokenizer(
-                [question] * len(contexts) if pad_right else contexts,
-                contexts if pad_right else [question] * len(contexts),
-                truncation="only_second" if pad_right else "only_first",
-                max_length=self.max_seq_length,
-                stride=self.doc_stride,
-                return_overflowing_tokens=True,
-                return_offsets_mapping=True,
-                padding="longest",
-                return_tensors="pt",
-            )
-        context_id = 1 if pad_right else 0
-        offsets, cls_positions = [], []
-        for i, ids in enumerate(encoded["input_ids"].tolist()):
-            seq_ids = encoded.sequence_ids(i)
-            offsets.append([tuple(o) if seq_ids[t] == context_id else None
-                            for t, o in enumerate(encoded["offset_mapping"][i].tolist())])
-            # The null answer lives at [CLS], which is not at 0 when the tokenizer pads on the left.
-            cls_positions.append(ids.index(tokenizer.cls_token_id) if tokenizer.cls_token_id in ids else 0)
+            windows = tokenize_windows(tokenizer, [question] * len(contexts), contexts,
+                                       max_length=self.max_seq_length, stride=self.doc_stride,
+                                       max_query_tokens=self.max_query_tokens, padding="longest",
+                                       return_tensors="pt")
+        encoded, offsets, cls_positions = windows.encoding, windows.offsets, windows.cls_positions
         inputs = {k: v for k, v in encoded.items() if k in ("input_ids", "attention_mask", "token_type_ids")}
         starts, ends = [], []
         with torch.inference_mode():
@@ -154,7 +139,7 @@ class ExtractiveReader:
                 starts.append(out.start_logits.float().cpu().numpy())
                 ends.append(out.end_logits.float().cpu().numpy())
         start_logits, end_logits = np.concatenate(starts), np.concatenate(ends)
-        windows_of = encoded["overflow_to_sample_mapping"].tolist()
+        windows_of = windows.owners
         results = []
         for c, context in enumerate(contexts):
             rows = [w for w, owner in enumerate(windows_of) if owner == c]
@@ -163,15 +148,6 @@ class ExtractiveReader:
                                         cls_index=[cls_positions[w] for w in rows],
                                         max_answer_tokens=self.max_answer_tokens))
         return results
-
-
-def clip_question(tokenizer, question: str, max_tokens: int) -> str:
-    """Keep a long question's first ``max_tokens`` tokens, so that the context always fits a window."""
-    encoded = tokenizer(question, add_special_tokens=False, return_offsets_mapping=True)
-    offsets = encoded["offset_mapping"]
-    if len(offsets) <= max_tokens:
-        return question
-    return question[: offsets[max_tokens - 1][1]]
 
 
 def _quantized(model):
