@@ -7,13 +7,12 @@ by every caller of the same pipeline.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import threading
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import replace
 
+from qa.alternatives import choose_alternatives
 from qa.config import Settings
 from qa.corpus.chunking import Chunk, chunk_corpus, normalize_space, sentence_spans
 from qa.corpus.documents import Document, load_corpus
@@ -22,7 +21,7 @@ from qa.followup import Turn, rewrite_followup
 from qa.reader.decoding import DecodedSpans, confidence, suppress_overlaps, without_lead_in
 from qa.reader.reader import ExtractiveReader, ReaderCard
 from qa.retriever.embedding import Embedder, embed_chunks
-from qa.retriever.index import FORMAT_VERSION, load_or_build_index
+from qa.retriever.index import IndexRecipe, load_or_build_index
 from qa.retriever.retriever import Retriever, SearchIndex
 from qa.types import Answer, Citation, Passage
 
@@ -52,19 +51,23 @@ def clean_question(question, max_chars: int) -> str:
 class Pipeline:
     """Question answering over one corpus. ``Pipeline()`` uses the settings from the environment.
 
-    >>> pipeline = Pipeline(top_k=3)                     # doctest: +SKIP
+    ``embedder`` and ``reader`` replace the components the settings describe (for instance to share
+    loaded models between pipelines); they are used as given.
+
+    >>> pipeline = Pipeline(Settings.from_env(top_k=3))        # doctest: +SKIP
     >>> pipeline.ask("How many fighters does ISIS-K have?").text   # doctest: +SKIP
     '2,000'
     """
 
-    def __init__(self, settings: Settings | None = None, **overrides) -> None:
-        base = settings if settings is not None else Settings.from_env()
-        self.settings = base.replace(**overrides) if overrides else base.validated()
-        s = self.settings
-        self.embedder = Embedder(s.embedding_model)
-        self.retriever = Retriever(self.embedder, mode=s.retrieval, candidates=s.candidates, rrf_k=s.rrf_k)
-        self.reader = ExtractiveReader(s.reader, max_seq_length=s.max_seq_length, doc_stride=s.doc_stride,
-                                       max_answer_tokens=s.max_answer_tokens, precision=s.reader_precision)
+    def __init__(self, settings: Settings | None = None, *, embedder: Embedder | None = None,
+                 reader: ExtractiveReader | None = None) -> None:
+        if isinstance(reader, (str, bytes)) or (settings is not None and not isinstance(settings, Settings)):
+            raise TypeError("Pipeline takes Settings and, optionally, component objects: "
+                            "Pipeline(Settings(reader=...)), not Pipeline(reader='...')")
+        self.settings = s = (settings if settings is not None else Settings.from_env()).validated()
+        self.embedder = embedder if embedder is not None else Embedder(s.embedding_model)
+        self.retriever = Retriever.from_settings(self.embedder, s)
+        self.reader = reader if reader is not None else ExtractiveReader.from_settings(s)
         self._index: SearchIndex | None = None
         self._documents: list[Document] | None = None
         self._lock = threading.Lock()
@@ -85,32 +88,22 @@ class Pipeline:
                     import torch
 
                     torch.set_num_threads(self.settings.threads)
-                documents = load_corpus(self.settings.corpus)
+                documents = load_corpus(self.settings.corpus, profile=self.settings.text_profile)
                 chunks = chunk_corpus(documents, max_chars=self.settings.chunk_max_chars)
-                dense, built = load_or_build_index(
-                    self.settings.index_dir, self._fingerprint(chunks), chunks,
-                    lambda todo: self._embed_chunks(todo, progress=True),
-                    index_type=self.settings.index_type, log=log,
-                    describe={"embedding_model": self.embedder.model_path, "documents": [d.source for d in documents],
-                              "chunk_max_chars": self.settings.chunk_max_chars,
-                              "heading_weight": self.settings.heading_weight,
-                              "index_type": self.settings.index_type},
-                )
-                self._documents, self._index, self.index_was_built = documents, SearchIndex.over(dense), built
+                loaded = load_or_build_index(self.settings.index_dir, self.index_recipe(chunks, documents), chunks,
+                                             lambda todo: self.embed_chunks(todo, progress=True), log=log)
+                self._documents, self._index = documents, SearchIndex.over(loaded.index)
+                self.index_was_built = loaded.built
             return self._index
 
-    def _fingerprint(self, chunks: Sequence[Chunk]) -> str:
-        """What the index depends on: the chunks themselves (so parser and chunker changes count too),
-        the embedding model and the settings that shape the vectors."""
-        recipe = {
-            "format": FORMAT_VERSION,
-            "chunks": hashlib.sha256(json.dumps([c.to_dict() for c in chunks]).encode()).hexdigest(),
-            "embedding": self.embedder.fingerprint,
-            "chunk_max_chars": self.settings.chunk_max_chars,
-            "heading_weight": self.settings.heading_weight,
-            "index_type": self.settings.index_type,
-        }
-        return hashlib.sha256(json.dumps(recipe, sort_keys=True).encode()).hexdigest()
+    def index_recipe(self, chunks: Sequence[Chunk], documents: Sequence[Document] = ()) -> IndexRecipe:
+        """What this pipeline's index of ``chunks`` is made from: the chunks, the embedding model and the
+        settings that shape the vectors."""
+        s = self.settings
+        return IndexRecipe.of(list(chunks), embedding_model=self.embedder.model_path,
+                              embedding=self.embedder.fingerprint, chunk_max_chars=s.chunk_max_chars,
+                              heading_weight=s.heading_weight, index_type=s.index_type,
+                              documents=[d.source for d in documents])
 
     def with_documents(self, documents: Sequence[Document], base: SearchIndex | None = None) -> SearchIndex:
         """An index of this corpus plus ``documents`` (e.g. a user's uploads), built incrementally:
@@ -122,9 +115,10 @@ class Pipeline:
         if clash:
             raise ValueError(f"a document named {clash[0]!r} is already in the corpus")
         chunks = chunk_corpus(list(documents), max_chars=self.settings.chunk_max_chars)
-        return base.extended(chunks, self._embed_chunks(chunks))
+        return base.extended(chunks, self.embed_chunks(chunks))
 
-    def _embed_chunks(self, chunks: list[Chunk], *, progress: bool = False):
+    def embed_chunks(self, chunks: list[Chunk], *, progress: bool = False):
+        """The index vectors of ``chunks``, as this pipeline's settings make them."""
         return embed_chunks(self.embedder, chunks, heading_weight=self.settings.heading_weight, progress=progress)
 
     def warm_up(self) -> None:
@@ -195,24 +189,29 @@ class Pipeline:
                 scored.append((confidence(cand.margin, card.scale, card.bias), passage, cand, spans))
         scored.sort(key=lambda item: (-item[0], item[1].rank, item[2].start))
         keep = suppress_overlaps([(p.chunk.id, c.start, c.end) for _, p, c, _ in scored])
-        # The reader ranks; the card's verifier (when there is one) rescores the few that are kept.
-        kept = [scored[i] for i in keep[: self.settings.alternatives + 1]]
-        if card.verifier is not None:
-            kept = [(card.answer_score(read_as or question, p.chunk.text, c, spans.candidates,
-                                       lead_in=(p.chunk.section or "") if self.settings.read_headings else ""),
-                     p, c, spans) for _, p, c, spans in kept]
+        if not keep:
+            return Answer(question=question, text=None, score=0.0, passages=passages)
+
+        def answer_of(item) -> Answer:
+            # The reader ranks; the card's verifier (when there is one) rescores what is shown.
+            score, passage, cand, spans = item
+            if card.verifier is not None:
+                lead_in = (passage.chunk.section or "") if self.settings.read_headings else ""
+                score = card.answer_score(read_as or question, passage.chunk.text, cand, spans.candidates,
+                                          lead_in=lead_in)
+            return candidate_answer(question, score, passage, cand)
+
         # The best candidate is kept even when weak (it tells how close an answer came); the rest only
-        # when they are real alternatives.
-        candidates = [
-            _candidate_answer(question, score, passage, cand.start, cand.end)
-            for n, (score, passage, cand, _) in enumerate(kept)
-            if n == 0 or score >= _ALTERNATIVE_FLOOR
-        ]
-        if candidates and candidates[0].score >= threshold:
-            best = candidates[0]
-            return replace(best, alternatives=candidates[1:], passages=passages)
-        best_score = candidates[0].score if candidates else 0.0
-        return Answer(question=question, text=None, score=best_score, alternatives=candidates, passages=passages)
+        # when they are other answers (qa.alternatives), not noise below the floor.
+        ranked = [scored[i] for i in keep]
+        best = answer_of(ranked[0])
+        others = (answer_of(item) for item in ranked[1:] if item[0] >= _ALTERNATIVE_FLOOR)
+        alternatives = choose_alternatives(best, others, self.settings.alternatives,
+                                           {p.chunk.id: p.chunk for p in passages})
+        if best.score >= threshold:
+            return replace(best, alternatives=alternatives, passages=passages)
+        return Answer(question=question, text=None, score=best.score, alternatives=[best, *alternatives],
+                      passages=passages)
 
 
 def reading_context(chunk: Chunk, with_heading: bool) -> tuple[str, int]:
@@ -224,9 +223,10 @@ def reading_context(chunk: Chunk, with_heading: bool) -> tuple[str, int]:
     return lead_in + chunk.text, len(lead_in)
 
 
-def _candidate_answer(question: str, score: float, passage: Passage, start: int, end: int) -> Answer:
-    """An answer for the span ``chunk.text[start:end]``, cited with document offsets and its sentence(s)."""
-    chunk = passage.chunk
+def candidate_answer(question: str, score: float, passage: Passage, span) -> Answer:
+    """An answer for the span ``chunk.text[span.start:span.end]``, cited with document offsets and its
+    sentence(s)."""
+    chunk, start, end = passage.chunk, span.start, span.end
     sentences = sentence_spans(chunk.text)
     quote_start = min((s for s, e in sentences if e > start), default=0)
     quote_end = max((e for s, e in sentences if s < end), default=len(chunk.text))

@@ -45,11 +45,15 @@ class EvalQuestion:
 def load_questions(path: str | Path = DEFAULT_QUESTIONS) -> list[EvalQuestion]:
     """The evaluation set: one JSON object per line (see eval/README.md for the fields)."""
     out = []
-    for line in Path(path).read_text(encoding="utf-8").splitlines():
+    for line_no, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), 1):
         if line.strip():
-            row = json.loads(line)
-            out.append(EvalQuestion(row["id"], row["question"], tuple(row["answers"]), frozenset(row["paragraphs"]),
-                                    row["type"], row.get("conversation"), row.get("turn"), row.get("standalone")))
+            try:
+                row = json.loads(line)
+                out.append(EvalQuestion(row["id"], row["question"], tuple(row["answers"]),
+                                        frozenset(row["paragraphs"]), row["type"], row.get("conversation"),
+                                        row.get("turn"), row.get("standalone")))
+            except (KeyError, TypeError, ValueError) as exc:
+                raise ValueError(f"{path}:{line_no}: not an evaluation question ({exc!r})") from None
     return out
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import threading
 from dataclasses import dataclass, replace
 from functools import cached_property
@@ -11,10 +10,11 @@ from pathlib import Path
 
 import numpy as np
 
-from qa.config import MAX_QUERY_TOKENS, SHIPPED_READER_DIR, quiet_model_loading
+from qa.config import MAX_QUERY_TOKENS, SHIPPED_READER_DIR, Settings, hub_downloads_allowed, quiet_model_loading
 from qa.errors import ReaderError
 from qa.reader.decoding import DecodedSpans, SpanCandidate, confidence, decode_spans
 from qa.reader.verifier import Verifier, answer_features, runner_up_of, verify
+from qa.reader.windows import clip_question, tokenize_windows  # noqa: F401  (clip_question: its old home)
 
 #: Written next to a reader's weights; holds its calibration, answer threshold and dev metrics.
 READER_CARD = "qa_reader.json"
@@ -74,9 +74,10 @@ class ExtractiveReader:
     first time); None means the reader shipped with this package.
     """
 
-    def __init__(self, model: str | None = None, *, max_seq_length: int = 256, doc_stride: int = 96,
-                 max_answer_tokens: int = 30, max_query_tokens: int = MAX_QUERY_TOKENS, batch_size: int = 16,
-                 precision: str = "fp32", device: str | None = None) -> None:
+    def __init__(self, model: str | None = None, *, max_seq_length: int = Settings.max_seq_length,
+                 doc_stride: int = Settings.doc_stride, max_answer_tokens: int = Settings.max_answer_tokens,
+                 max_query_tokens: int = MAX_QUERY_TOKENS, batch_size: int = 16,
+                 precision: str = Settings.reader_precision, device: str | None = None) -> None:
         self.model = model
         self.precision = precision
         #: torch device; None means CUDA when present (int8 always runs on the CPU).
@@ -89,6 +90,13 @@ class ExtractiveReader:
         self._loaded = None
         self._lock = threading.Lock()
         self._tokenizer_lock = threading.Lock()
+
+    @classmethod
+    def from_settings(cls, settings: Settings, **options) -> "ExtractiveReader":
+        """The reader ``settings`` describe; ``options`` (``device``, ``batch_size``, ...) override them."""
+        return cls(**{"model": settings.reader, "max_seq_length": settings.max_seq_length,
+                      "doc_stride": settings.doc_stride, "max_answer_tokens": settings.max_answer_tokens,
+                      "precision": settings.reader_precision, **options})
 
     @property
     def source(self) -> str:
@@ -118,12 +126,13 @@ class ExtractiveReader:
                     quiet_model_loading()
 
                     local = Path(source).is_dir()
-                    tokenizer = AutoTokenizer.from_pretrained(source, local_files_only=local)
-                    model = AutoModelForQuestionAnswering.from_pretrained(source, local_files_only=local,
+                    offline = local or not hub_downloads_allowed()
+                    tokenizer = AutoTokenizer.from_pretrained(source, local_files_only=offline)
+                    model = AutoModelForQuestionAnswering.from_pretrained(source, local_files_only=offline,
                                                                           dtype=torch.float32)
                 except (OSError, ValueError) as exc:
                     hint = ""
-                    if not local and os.environ.get("HF_HUB_OFFLINE") == "1":
+                    if not local and not hub_downloads_allowed():
                         hint = (" (qa keeps the Hugging Face hub off: to download a hub reader once, run with "
                                 "HF_HUB_OFFLINE=0 TRANSFORMERS_OFFLINE=0; later runs use the cached copy)")
                     raise ReaderError(f"cannot load the reader from {source}: {exc}{hint}") from exc
@@ -144,29 +153,13 @@ class ExtractiveReader:
         import torch
 
         tokenizer, model = self._components()
-        pad_right = tokenizer.padding_side == "right"
         # A fast tokenizer switches its truncation/padding state on each call: one caller at a time.
         with self._tokenizer_lock:
-            question = clip_question(tokenizer, question, self.max_query_tokens)
-            encoded = tokenizer(
-                [question] * len(contexts) if pad_right else contexts,
-                contexts if pad_right else [question] * len(contexts),
-                truncation="only_second" if pad_right else "only_first",
-                max_length=self.max_seq_length,
-                stride=self.doc_stride,
-                return_overflowing_tokens=True,
-                return_offsets_mapping=True,
-                padding="longest",
-                return_tensors="pt",
-            )
-        context_id = 1 if pad_right else 0
-        offsets, cls_positions = [], []
-        for i, ids in enumerate(encoded["input_ids"].tolist()):
-            seq_ids = encoded.sequence_ids(i)
-            offsets.append([tuple(o) if seq_ids[t] == context_id else None
-                            for t, o in enumerate(encoded["offset_mapping"][i].tolist())])
-            # The null answer lives at [CLS], which is not at 0 when the tokenizer pads on the left.
-            cls_positions.append(ids.index(tokenizer.cls_token_id) if tokenizer.cls_token_id in ids else 0)
+            windows = tokenize_windows(tokenizer, [question] * len(contexts), contexts,
+                                       max_length=self.max_seq_length, stride=self.doc_stride,
+                                       max_query_tokens=self.max_query_tokens, padding="longest",
+                                       return_tensors="pt")
+        encoded, offsets, cls_positions = windows.encoding, windows.offsets, windows.cls_positions
         inputs = {k: v for k, v in encoded.items() if k in ("input_ids", "attention_mask", "token_type_ids")}
         starts, ends = [], []
         with torch.inference_mode():
@@ -175,7 +168,7 @@ class ExtractiveReader:
                 starts.append(out.start_logits.float().cpu().numpy())
                 ends.append(out.end_logits.float().cpu().numpy())
         start_logits, end_logits = np.concatenate(starts), np.concatenate(ends)
-        windows_of = encoded["overflow_to_sample_mapping"].tolist()
+        windows_of = windows.owners
         results = []
         for c, context in enumerate(contexts):
             rows = [w for w, owner in enumerate(windows_of) if owner == c]
@@ -184,15 +177,6 @@ class ExtractiveReader:
                                         cls_index=[cls_positions[w] for w in rows],
                                         max_answer_tokens=self.max_answer_tokens))
         return results
-
-
-def clip_question(tokenizer, question: str, max_tokens: int) -> str:
-    """Keep a long question's first ``max_tokens`` tokens, so that the context always fits a window."""
-    encoded = tokenizer(question, add_special_tokens=False, return_offsets_mapping=True)
-    offsets = encoded["offset_mapping"]
-    if len(offsets) <= max_tokens:
-        return question
-    return question[: offsets[max_tokens - 1][1]]
 
 
 def _quantized(model):

@@ -16,43 +16,13 @@ import math
 import os
 import random
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict
 from pathlib import Path
 
-from qa.config import MAX_QUERY_TOKENS
-from qa.reader.reader import clip_question
+# Declared with every other setting, so that its flags and QA_TRAIN_* variables come from one place.
+from qa.config import TrainConfig
+from qa.reader.windows import tokenize_windows
 from qa.reader.data import QAExample, add_negatives, load_examples, split_by_context, write_examples
-
-
-@dataclass
-class TrainConfig:
-    """Everything that decides a training run; written into the model card."""
-
-    data: list[str]
-    output_dir: str
-    base_model: str | None = None  # None: the packaged all-MiniLM-L6-v2 encoder
-    max_seq_length: int = 192
-    doc_stride: int = 64
-    max_query_tokens: int = MAX_QUERY_TOKENS
-    max_examples: int | None = 10_000
-    negative_ratio: float = 0.2
-    dev_fraction: float = 0.06
-    batch_size: int = 32
-    learning_rate: float = 1.5e-4
-    warmup_ratio: float = 0.1
-    weight_decay: float = 0.01
-    epochs: float = 1.0
-    seed: int = 13
-    time_budget_s: float | None = None
-    checkpoint_every: int = 50
-    threads: int | None = None
-    save_fp16: bool = True
-    #: "cpu", "cuda", ...; None picks CUDA when there is one.
-    device: str | None = None
-    #: Training-split copies per source tag, e.g. {"ours_news": 3}: 0 drops a source, a fraction keeps
-    #: that share of it (seeded draw); "*" sets the weight of every source not named (default 1).
-    source_repeats: dict[str, float] = field(default_factory=dict)
-    extra: dict = field(default_factory=dict)
 
 
 def _seed_everything(seed: int) -> None:
@@ -106,27 +76,21 @@ def repeat_by_source(examples: list[QAExample], weights: dict[str, float], *, se
 def tokenize_for_training(examples: list[QAExample], tokenizer, config: TrainConfig) -> list[dict]:
     """Turn examples into windows labelled with token start/end ([CLS]=0 when unanswerable)."""
     features = []
-    questions = [clip_question(tokenizer, ex.question.strip(), config.max_query_tokens) for ex in examples]
     batch = 256
     for lo in range(0, len(examples), batch):
         chunk = examples[lo : lo + batch]
-        enc = tokenizer(
-            questions[lo : lo + batch],
-            [ex.context for ex in chunk],
-            truncation="only_second",
-            max_length=config.max_seq_length,
-            stride=config.doc_stride,
-            return_overflowing_tokens=True,
-            return_offsets_mapping=True,
-        )
-        for i, offsets in enumerate(enc["offset_mapping"]):
-            ex = chunk[enc["overflow_to_sample_mapping"][i]]
-            sequence_ids = enc.sequence_ids(i)
+        # The reader's own windows, so that training sees (question, context) exactly as reading does.
+        windows = tokenize_windows(tokenizer, [ex.question.strip() for ex in chunk], [ex.context for ex in chunk],
+                                   max_length=config.max_seq_length, stride=config.doc_stride,
+                                   max_query_tokens=config.max_query_tokens)
+        enc = windows.encoding
+        for i, offsets in enumerate(windows.offsets):
+            ex = chunk[windows.owners[i]]
             start_pos = end_pos = 0
             if ex.is_answerable:
                 ans_start = ex.answer_starts[0]
                 ans_end = ans_start + len(ex.answers[0])
-                ctx_tokens = [t for t, s in enumerate(sequence_ids) if s == 1]
+                ctx_tokens = [t for t, o in enumerate(offsets) if o is not None]
                 first, last = ctx_tokens[0], ctx_tokens[-1]
                 if offsets[first][0] <= ans_start and offsets[last][1] >= ans_end:
                     start_pos = first
@@ -190,7 +154,7 @@ def train_reader(config: TrainConfig, *, progress: bool = True) -> Path:
     from tqdm.auto import tqdm
     from transformers import AutoModelForQuestionAnswering, AutoTokenizer, get_linear_schedule_with_warmup
 
-    from qa.config import packaged_embedding_model_path
+    from qa.config import hub_downloads_allowed, packaged_embedding_model_path
 
     if config.threads:
         torch.set_num_threads(config.threads)
@@ -203,7 +167,8 @@ def train_reader(config: TrainConfig, *, progress: bool = True) -> Path:
     started = time.time()
     train, dev = prepare_data(config)
     write_examples(dev, out / "dev.jsonl")
-    tokenizer = AutoTokenizer.from_pretrained(base)
+    offline = Path(base).is_dir() or not hub_downloads_allowed()
+    tokenizer = AutoTokenizer.from_pretrained(base, local_files_only=offline)
     features = tokenize_for_training(train, tokenizer, config)
     lengths = [len(f["input_ids"]) for f in features]
     batches = length_grouped_batches(lengths, config.batch_size, config.seed)
@@ -212,7 +177,8 @@ def train_reader(config: TrainConfig, *, progress: bool = True) -> Path:
     _log(out, f"train examples {len(train)} (features {len(features)}), dev examples {len(dev)}, "
               f"steps {total_steps}, device {device}")
 
-    model = AutoModelForQuestionAnswering.from_pretrained(base, dtype=torch.float32).to(device)
+    model = AutoModelForQuestionAnswering.from_pretrained(base, dtype=torch.float32,
+                                                          local_files_only=offline).to(device)
     no_decay = ("bias", "LayerNorm.weight", "layer_norm.weight")
     groups = [
         {"params": [p for n, p in model.named_parameters() if not any(k in n for k in no_decay)],

@@ -8,10 +8,6 @@ reply looks like is decided in :mod:`qa.ui.render`; uploads are read in
 
 from __future__ import annotations
 
-# qa.config puts GRADIO_ANALYTICS_ENABLED=False (and the offline switches) in the environment; it must
-# come before gradio is imported.
-import qa.config  # noqa: I001  (import order matters)
-
 import argparse
 import os
 import sys
@@ -22,7 +18,7 @@ from pathlib import Path
 
 import gradio as gr
 
-from qa.cli import settings_from_args
+from qa.config import Settings, warn_unknown_variables
 from qa.corpus.documents import Document, load_corpus
 from qa.errors import QAError
 from qa.feedback import FeedbackError, FeedbackLog
@@ -88,16 +84,9 @@ def record_feedback(log: FeedbackLog, turns: list[Turn], index, liked) -> tuple[
     turn = turn_at(turns, index)
     if turn is None:
         return None
-    answer = turn.answer
-    citation = None
-    if answer.citation is not None:
-        citation = {"document": answer.citation.document, "doc_id": answer.citation.doc_id,
-                    "label": answer.citation.label, "paragraph": answer.citation.paragraph,
-                    "start": answer.citation.start, "end": answer.citation.end}
     try:
-        log.record(question=turn.question, answer=answer.text, citation=citation,
-                   verdict="up" if liked else "down", score=answer.score,
-                   rewritten_question=answer.rewritten_question, answer_id=turn.answer_id)
+        log.record_answer(turn.answer, verdict="up" if liked else "down", answer_id=turn.answer_id,
+                          asked=turn.question)
     except FeedbackError as exc:
         return False, f"Your feedback could not be saved: {exc}."
     return True, "Thanks: your feedback was saved."
@@ -241,7 +230,7 @@ def build_app(pipeline: Pipeline, *, feedback_path: str | os.PathLike = DEFAULT_
             answer = pipeline.ask(question, top_k=int(top_k), threshold=threshold, history=history_of(turns),
                                   index=session.index if session else None)
         except (QAError, ValueError) as exc:
-            yield "", messages + [render.error_message(str(exc))], turns
+            yield "", messages + [render.error_message(exc)], turns
             return
         turns.append(Turn(question=question, answer=answer, message_index=len(messages),
                           answer_id=uuid.uuid4().hex))
@@ -346,8 +335,9 @@ def run(args: argparse.Namespace) -> int:
     """Serve the chat UI with parsed ``args`` (see :func:`add_arguments`); returns the exit code."""
     try:
         options = serve_options(args)
-        pipeline = Pipeline(settings_from_args(args))
-        documents = load_corpus(pipeline.settings.corpus)  # a wrong --corpus fails now, not on the page
+        pipeline = Pipeline(Settings.from_args(args))
+        # A wrong --corpus fails now, not on the page.
+        documents = load_corpus(pipeline.settings.corpus, profile=pipeline.settings.text_profile)
         pipeline.reader.warm_up()  # and so does a missing reader
     except (QAError, ValueError, OSError) as exc:
         print(f"qa serve: error: {exc}", file=sys.stderr)
@@ -370,5 +360,6 @@ def run(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python app.py [flags]`` / ``qa serve [flags]``."""
+    """``python app.py [flags]``, the same as ``qa serve [flags]``."""
+    warn_unknown_variables("qa serve")
     return run(build_parser().parse_args(argv))
