@@ -126,10 +126,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--limit-synthetic", type=int, default=400)
     parser.add_argument("--limit-generated", type=int, default=500)
     parser.add_argument("--write-card", action="store_true", help="store the verifier in the reader's card")
+    parser.add_argument("--calibrate", action="store_true",
+                        help="also refit the reader's own calibration and threshold on the dev report set "
+                             "(for a newly trained reader)")
     parser.add_argument("--json", default=None, help="also write the figures here")
     args = parser.parse_args(argv)
 
-    from qa.reader.evaluation import negative_kind
+    from qa.reader.evaluation import calibrate, negative_kind
 
     examples = dev_report_examples(args.data, args.adversarial)
     synthetic = [e for e in examples if negative_kind(e) == "synthetic"][: args.limit_synthetic]
@@ -138,9 +141,13 @@ def main(argv: list[str] | None = None) -> int:
     reader = ExtractiveReader(args.reader)
     card = reader.card.without_verifier()
     predictions = cached_predictions(reader, examples, Path(args.cache))
+    if args.calibrate:
+        fitted = calibrate(predictions)
+        card = ReaderCard(fitted.scale, fitted.bias, fitted.answer_threshold, card.metrics)
     rows = feature_rows(predictions)
     labels = [float(p.f1_if_answered >= 0.5) for p in predictions]
-    results = {"dev_examples": len(predictions), "features": list(FEATURE_NAMES)}
+    results = {"dev_examples": len(predictions), "features": list(FEATURE_NAMES),
+               "reader_calibration": {"scale": card.scale, "bias": card.bias, "threshold": card.answer_threshold}}
     results["dev_reader_alone"] = score_predictions(predictions, card)
 
     oof = out_of_fold_scores(predictions, rows, labels)
