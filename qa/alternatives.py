@@ -6,8 +6,9 @@ answer:
 
 - it holds a word that is not a function word (so not "at", "the", "." alone), and does not begin
   with punctuation that ends a sentence (". ISIS-K was accepted" is a cut, not an answer);
-- it is not the same answer again: the best answer's text, or an alternative's already listed,
-  found in another place (compared without case and spacing);
+- it is not the same answer again: the best answer's text, or an alternative's already listed, or a
+  part of one or the other, found in another place ("Clarke" after "Colin Clarke"; compared whole
+  words, without case and spacing);
 - it neither overlaps nor touches the best answer's span (only spaces or punctuation between them);
 - it is not another piece of the best answer's own sentence, unless it names a different thing of
   the same kind: another number, date or name ("5,000" beside "2,000", "2014" beside "August 2020").
@@ -94,9 +95,15 @@ def overlaps_or_touches(one: Answer, other: Answer, chunks: Mapping[str, Chunk])
     return gap is not None and _GAP.fullmatch(gap) is not None
 
 
-def same_text(one: Answer, other: Answer) -> bool:
-    """Whether two answers say the same thing (case and spacing aside)."""
-    return " ".join(one.text.lower().split()) == " ".join(other.text.lower().split())
+def _words(text: str) -> str:
+    return " ".join(w.lower() for w in _WORD.findall(text))
+
+
+def same_answer(one: Answer, other: Answer) -> bool:
+    """Whether two answers say the same thing: one's words are the other's, or a run of them."""
+    a, b = _words(one.text), _words(other.text)
+    short, long = sorted((a, b), key=len)
+    return bool(short) and f" {short} " in f" {long} "
 
 
 def in_sentence_of(best: Answer, other: Answer) -> bool:
@@ -111,7 +118,7 @@ def is_alternative(best: Answer, other: Answer, chunks: Mapping[str, Chunk]) -> 
         return False
     if best.text is None or best.citation is None:
         return True
-    if same_text(best, other) or overlaps_or_touches(best, other, chunks):
+    if same_answer(best, other) or overlaps_or_touches(best, other, chunks):
         return False
     if in_sentence_of(best, other):
         kind = kind_of(best.text)
@@ -129,7 +136,7 @@ def choose_alternatives(best: Answer, candidates: Iterable[Answer], limit: int,
         return chosen
     for candidate in candidates:
         if is_alternative(best, candidate, chunks) and \
-                not any(same_text(c, candidate) or overlaps_or_touches(c, candidate, chunks) for c in chosen):
+                not any(same_answer(c, candidate) or overlaps_or_touches(c, candidate, chunks) for c in chosen):
             chosen.append(candidate)
             if len(chosen) == limit:
                 break

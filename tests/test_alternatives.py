@@ -92,6 +92,10 @@ def test_the_same_answer_found_elsewhere_is_not_another_answer():
     repeated = [span("Clarke", 0.5, cid="doc#p2", nth=1), span("Clarke", 0.4, cid="doc#p2", nth=2),
                 span("Hafiz Saeed Khan", 0.3)]
     assert [a.text for a in choose_alternatives(best, repeated, 3, CHUNKS)] == ["Clarke", "Hafiz Saeed Khan"]
+    # A part of an answer already given is that answer again.
+    named = span("Colin Clarke", 0.9, cid="doc#p2")
+    assert not is_alternative(named, span("Clarke", cid="doc#p2", nth=1), CHUNKS)
+    assert is_alternative(named, span("Counter Extremism Project"), CHUNKS)
 
 
 def test_a_span_cut_at_a_sentence_end_is_not_an_answer():
