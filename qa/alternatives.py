@@ -4,7 +4,11 @@ The reader's runner-up spans are mostly the best answer's neighbours ("at least"
 around "2,000") or bare function words ("at", "."). An alternative must be a different candidate
 answer:
 
-- it holds a word that is not a function word (so not "at", "the", "." alone);
+- it holds a word that is not a function word (so not "at", "the", "." alone), and does not begin
+  with punctuation that ends a sentence (". ISIS-K was accepted" is a cut, not an answer);
+- it is not the same answer again: the best answer's text, or an alternative's already listed, or a
+  part of one or the other, found in another place ("Clarke" after "Colin Clarke"; compared whole
+  words, without case and spacing);
 - it neither overlaps nor touches the best answer's span (only spaces or punctuation between them);
 - it is not another piece of the best answer's own sentence, unless it names a different thing of
   the same kind: another number, date or name ("5,000" beside "2,000", "2014" beside "August 2020").
@@ -44,6 +48,8 @@ _NUMBER_WORDS = frozenset("""zero one two three four five six seven eight nine t
 fourteen fifteen sixteen seventeen eighteen nineteen twenty thirty forty fifty sixty seventy eighty ninety
 hundred hundreds thousand thousands million millions billion billions dozen dozens half""".split())
 _GAP = re.compile(r"[\s\W_]*")
+#: Openings of a cut span: punctuation that closes a clause or a sentence.
+_CUT = re.compile(r"[.,;:!?\u2014\u2013-]")
 
 #: Kinds of things an answer can name; "other" answers are never told apart by kind.
 DATE, NUMBER, NAME, OTHER = "date", "number", "name", "other"
@@ -89,6 +95,17 @@ def overlaps_or_touches(one: Answer, other: Answer, chunks: Mapping[str, Chunk])
     return gap is not None and _GAP.fullmatch(gap) is not None
 
 
+def _words(text: str) -> str:
+    return " ".join(w.lower() for w in _WORD.findall(text))
+
+
+def same_answer(one: Answer, other: Answer) -> bool:
+    """Whether two answers say the same thing: one's words are the other's, or a run of them."""
+    a, b = _words(one.text), _words(other.text)
+    short, long = sorted((a, b), key=len)
+    return bool(short) and f" {short} " in f" {long} "
+
+
 def in_sentence_of(best: Answer, other: Answer) -> bool:
     """Whether ``other`` lies inside the sentence(s) that ``best`` quotes."""
     a, b = best.citation, other.citation
@@ -97,11 +114,11 @@ def in_sentence_of(best: Answer, other: Answer) -> bool:
 
 def is_alternative(best: Answer, other: Answer, chunks: Mapping[str, Chunk]) -> bool:
     """The rule of this module: ``other`` is a different answer than ``best``, not a piece of it."""
-    if other.text is None or other.citation is None or not content_words(other.text):
+    if other.text is None or other.citation is None or not content_words(other.text) or _CUT.match(other.text):
         return False
     if best.text is None or best.citation is None:
         return True
-    if overlaps_or_touches(best, other, chunks):
+    if same_answer(best, other) or overlaps_or_touches(best, other, chunks):
         return False
     if in_sentence_of(best, other):
         kind = kind_of(best.text)
@@ -112,14 +129,14 @@ def is_alternative(best: Answer, other: Answer, chunks: Mapping[str, Chunk]) -> 
 def choose_alternatives(best: Answer, candidates: Iterable[Answer], limit: int,
                         chunks: Mapping[str, Chunk]) -> list[Answer]:
     """The first ``limit`` of ``candidates`` (best first) that are alternatives to ``best``, and that
-    do not overlap or touch an alternative already chosen. ``chunks`` maps chunk ids to the chunks the
+    neither repeat, overlap nor touch an alternative already chosen. ``chunks`` maps chunk ids to the chunks the
     spans were read from (for what lies between two spans)."""
     chosen: list[Answer] = []
     if limit <= 0:
         return chosen
     for candidate in candidates:
         if is_alternative(best, candidate, chunks) and \
-                not any(overlaps_or_touches(c, candidate, chunks) for c in chosen):
+                not any(same_answer(c, candidate) or overlaps_or_touches(c, candidate, chunks) for c in chosen):
             chosen.append(candidate)
             if len(chosen) == limit:
                 break

@@ -136,6 +136,9 @@ def _parse_bool(raw: str) -> bool:
     raise ValueError(raw)
 
 
+_DECLARATIONS: dict[type, list] = {}
+
+
 class Declared:
     """What every group of declared settings can do; the groups are dataclasses of :func:`setting` fields."""
 
@@ -145,13 +148,11 @@ class Declared:
     @classmethod
     def declarations(cls) -> list[tuple[dataclasses.Field, type, bool, Spec]]:
         """(field, base type, optional, spec) for every declared setting, in declaration order."""
-        hints = typing.get_type_hints(cls)
-        out = []
-        for f in dataclasses.fields(cls):
-            if _SPEC in f.metadata:
-                kind, optional = _kind(hints[f.name])
-                out.append((f, kind, optional, f.metadata[_SPEC]))
-        return out
+        if cls not in _DECLARATIONS:
+            hints = typing.get_type_hints(cls)
+            _DECLARATIONS[cls] = [(f, *_kind(hints[f.name]), f.metadata[_SPEC])
+                                  for f in dataclasses.fields(cls) if _SPEC in f.metadata]
+        return _DECLARATIONS[cls]
 
     @classmethod
     def env_name(cls, name: str) -> str:

@@ -14,7 +14,8 @@ from qa.types import Passage
 TEXT = ("The number of fighters has fluctuated from as little as 600 to as many as 5,000 troops, but it is "
         "currently estimated that there are at least 2,000 fighters affiliated with ISIS-K, said Kumar of the "
         "Counter Extremism Project. The group was founded in January 2015 by Hafiz Saeed Khan.")
-OTHER_TEXT = "Colin Clarke is a senior research fellow at the Soufan Center in New York."
+OTHER_TEXT = ("Colin Clarke is a senior research fellow at the Soufan Center in New York. Clarke said 2,000 is "
+              "too low. Clarke said so twice.")
 
 
 def chunk(text: str, cid: str, start: int = 100) -> Chunk:
@@ -83,3 +84,21 @@ def test_choose_keeps_rank_order_and_the_limit_and_skips_fragments_of_each_other
     assert [a.text for a in chosen] == ["5,000", "January 2015", "600"]
     assert [a.text for a in choose_alternatives(best, candidates, 1, CHUNKS)] == ["5,000"]
     assert choose_alternatives(best, candidates, 0, CHUNKS) == []
+
+
+def test_the_same_answer_found_elsewhere_is_not_another_answer():
+    best = span("2,000", 0.9)
+    assert not is_alternative(best, span("2,000", cid="doc#p2"), CHUNKS)
+    repeated = [span("Clarke", 0.5, cid="doc#p2", nth=1), span("Clarke", 0.4, cid="doc#p2", nth=2),
+                span("Hafiz Saeed Khan", 0.3)]
+    assert [a.text for a in choose_alternatives(best, repeated, 3, CHUNKS)] == ["Clarke", "Hafiz Saeed Khan"]
+    # A part of an answer already given is that answer again.
+    named = span("Colin Clarke", 0.9, cid="doc#p2")
+    assert not is_alternative(named, span("Clarke", cid="doc#p2", nth=1), CHUNKS)
+    assert is_alternative(named, span("Counter Extremism Project"), CHUNKS)
+
+
+def test_a_span_cut_at_a_sentence_end_is_not_an_answer():
+    best = span("Colin Clarke", cid="doc#p2")
+    assert not is_alternative(best, span(". The group was founded"), CHUNKS)
+    assert is_alternative(best, span("The group was founded"), CHUNKS)

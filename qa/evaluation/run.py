@@ -16,14 +16,13 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from qa.config import PROJECT_DIR, Settings
+from qa.config import PROJECT_DIR, RETRIEVAL_MODES, Settings
 from qa.evaluation.bench import fresh_index_build_seconds
 from qa.metrics import (answer_scores, expected_calibration_error, f1_score, latency_summary, mean_reciprocal_rank,
                         recall_at_k, reliability_bins, threshold_curve)
 
 DEFAULT_QUESTIONS = PROJECT_DIR / "eval" / "questions.jsonl"
 DEFAULT_REPORTS = PROJECT_DIR / "eval" / "reports"
-RETRIEVAL_MODES = ("dense", "bm25", "hybrid")
 
 
 @dataclass(frozen=True)

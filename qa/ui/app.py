@@ -23,6 +23,7 @@ from qa.corpus.documents import Document, load_corpus
 from qa.errors import QAError
 from qa.feedback import FeedbackError, FeedbackLog
 from qa.pipeline import Pipeline
+from qa.presentation import error_message
 from qa.types import Answer
 from qa.ui import render
 from qa.ui.options import (DEFAULT_CONCURRENCY, DEFAULT_FEEDBACK_FILE, DEFAULT_HOST, DEFAULT_PORT,  # noqa: F401
@@ -263,7 +264,7 @@ def build_app(pipeline: Pipeline, *, feedback_path: str | os.PathLike = DEFAULT_
         try:
             return pipeline.ask(question, top_k=top_k).to_dict()
         except (QAError, ValueError) as exc:
-            raise gr.Error(str(exc)) from exc
+            raise gr.Error(error_message(exc)) from exc
 
     with gr.Blocks(title=title, analytics_enabled=False) as demo:
         gr.Markdown(f"## {render.escape_text(title)}\n"
