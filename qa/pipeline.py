@@ -52,7 +52,8 @@ class Pipeline:
     """Question answering over one corpus. ``Pipeline()`` uses the settings from the environment.
 
     ``embedder`` and ``reader`` replace the components the settings describe (for instance to share
-    loaded models between pipelines); they are used as given.
+    loaded models between pipelines); they are used as given. Keyword settings override ``settings``
+    (or the environment's): ``Pipeline(top_k=3)``.
 
     >>> pipeline = Pipeline(Settings.from_env(top_k=3))        # doctest: +SKIP
     >>> pipeline.ask("How many fighters does ISIS-K have?").text   # doctest: +SKIP
@@ -60,11 +61,16 @@ class Pipeline:
     """
 
     def __init__(self, settings: Settings | None = None, *, embedder: Embedder | None = None,
-                 reader: ExtractiveReader | None = None) -> None:
+                 reader: ExtractiveReader | None = None, **overrides) -> None:
         if isinstance(reader, (str, bytes)) or (settings is not None and not isinstance(settings, Settings)):
             raise TypeError("Pipeline takes Settings and, optionally, component objects: "
                             "Pipeline(Settings(reader=...)), not Pipeline(reader='...')")
-        self.settings = s = (settings if settings is not None else Settings.from_env()).validated()
+        # Keyword settings are a shorthand: Pipeline(top_k=3) is Pipeline(Settings.from_env(top_k=3)).
+        if settings is None:
+            settings = Settings.from_env(**overrides)
+        elif overrides:
+            settings = settings.replace(**overrides)
+        self.settings = s = settings.validated()
         self.embedder = embedder if embedder is not None else Embedder(s.embedding_model)
         self.retriever = Retriever.from_settings(self.embedder, s)
         self.reader = reader if reader is not None else ExtractiveReader.from_settings(s)
