@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+import sys
 import threading
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import replace
+from pathlib import Path
 
 from qa.config import Settings
 from qa.corpus.chunking import Chunk, chunk_corpus, normalize_space, sentence_spans
@@ -22,8 +24,9 @@ from qa.followup import Turn, rewrite_followup
 from qa.reader.decoding import DecodedSpans, confidence, suppress_overlaps, without_lead_in
 from qa.reader.reader import ExtractiveReader
 from qa.retriever.embedding import Embedder, embed_chunks
-from qa.retriever.index import FORMAT_VERSION, load_or_build_index
+from qa.retriever.index import FORMAT_VERSION, VECTOR_CACHE, load_or_build_index
 from qa.retriever.retriever import Retriever, SearchIndex
+from qa.retriever.vector_cache import EmbeddingCache
 from qa.types import Answer, Citation, Passage
 
 #: Alternatives whose confidence is below this are noise, not alternatives.
@@ -68,7 +71,10 @@ class Pipeline:
         self._index: SearchIndex | None = None
         self._documents: list[Document] | None = None
         self._lock = threading.Lock()
+        self._vector_cache: EmbeddingCache | None = None
         self.index_was_built = False
+        #: Chunks really embedded (not found in the vector cache) when the index was last built.
+        self.chunks_embedded = 0
 
     # --- stages -------------------------------------------------------------
 
@@ -87,9 +93,9 @@ class Pipeline:
                     torch.set_num_threads(self.settings.threads)
                 documents = load_corpus(self.settings.corpus)
                 chunks = chunk_corpus(documents, max_chars=self.settings.chunk_max_chars)
+                self.chunks_embedded = 0
                 dense, built = load_or_build_index(
-                    self.settings.index_dir, self._fingerprint(chunks), chunks,
-                    lambda todo: self._embed_chunks(todo, progress=True),
+                    self.settings.index_dir, self._fingerprint(chunks), chunks, self._embed_corpus_chunks,
                     index_type=self.settings.index_type, log=log,
                     describe={"embedding_model": self.embedder.model_path, "documents": [d.source for d in documents],
                               "chunk_max_chars": self.settings.chunk_max_chars,
@@ -123,6 +129,32 @@ class Pipeline:
             raise ValueError(f"a document named {clash[0]!r} is already in the corpus")
         chunks = chunk_corpus(list(documents), max_chars=self.settings.chunk_max_chars)
         return base.extended(chunks, self._embed_chunks(chunks))
+
+    @property
+    def vector_cache(self) -> EmbeddingCache:
+        """The corpus's per-chunk vectors under ``index_dir/vector-cache``, for this embedding recipe."""
+        if self._vector_cache is None:
+            self._vector_cache = EmbeddingCache(Path(self.settings.index_dir) / VECTOR_CACHE,
+                                                self.embedding_recipe, log=self._log)
+        return self._vector_cache
+
+    @property
+    def embedding_recipe(self) -> str:
+        """Everything besides a chunk's own text and heading that shapes its vector."""
+        return f"{self.embedder.fingerprint}|heading_weight={self.settings.heading_weight}"
+
+    @staticmethod
+    def _log(message: str) -> None:
+        print(message, file=sys.stderr)
+
+    def _embed_corpus_chunks(self, chunks: list[Chunk]):
+        """The corpus's vectors: cached ones reused, only new or changed chunks embedded. Vectors of
+        chunks no longer in the corpus are dropped from the cache. (Uploads never go through here:
+        a user's private documents are not written to disk.)"""
+        vectors = self.vector_cache.embed(chunks, lambda todo: self._embed_chunks(todo, progress=len(todo) > 256),
+                                          keep_only=True)
+        self.chunks_embedded = self.vector_cache.last_embedded
+        return vectors
 
     def _embed_chunks(self, chunks: list[Chunk], *, progress: bool = False):
         return embed_chunks(self.embedder, chunks, heading_weight=self.settings.heading_weight, progress=progress)
