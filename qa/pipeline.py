@@ -18,7 +18,7 @@ from pathlib import Path
 
 from qa.config import Settings
 from qa.corpus.chunking import Chunk, chunk_corpus, normalize_space, sentence_spans
-from qa.corpus.documents import Document, load_corpus
+from qa.corpus.documents import Document, read_corpus
 from qa.errors import QuestionError
 from qa.followup import Turn, rewrite_followup
 from qa.reader.decoding import DecodedSpans, confidence, suppress_overlaps, without_lead_in
@@ -73,6 +73,8 @@ class Pipeline:
         self._lock = threading.Lock()
         self._vector_cache: EmbeddingCache | None = None
         self.index_was_built = False
+        #: Corpus files that could not be read (each a CorpusError naming its file); the rest are indexed.
+        self.skipped: list = []
         #: Chunks really embedded (not found in the vector cache) when the index was last built.
         self.chunks_embedded = 0
 
@@ -91,7 +93,10 @@ class Pipeline:
                     import torch
 
                     torch.set_num_threads(self.settings.threads)
-                documents = load_corpus(self.settings.corpus)
+                loaded = read_corpus(self.settings.corpus)
+                documents = loaded.documents
+                for problem in loaded.skipped:  # the rest of the corpus is still indexed
+                    (log or self._log)(f"Not indexed: {problem}.")
                 chunks = chunk_corpus(documents, max_chars=self.settings.chunk_max_chars)
                 self.chunks_embedded = 0
                 dense, built = load_or_build_index(
@@ -103,6 +108,7 @@ class Pipeline:
                               "index_type": self.settings.index_type},
                 )
                 self._documents, self._index, self.index_was_built = documents, SearchIndex.over(dense), built
+                self.skipped = list(loaded.skipped)
             return self._index
 
     def _fingerprint(self, chunks: Sequence[Chunk]) -> str:
@@ -254,7 +260,7 @@ def _candidate_answer(question: str, score: float, passage: Passage, start: int,
         document=chunk.doc_title, doc_id=chunk.doc_id, chunk_id=chunk.id, paragraph=chunk.paragraph,
         section=chunk.section, kind=chunk.kind, start=chunk.start + start, end=chunk.start + end,
         quote=chunk.text[quote_start:quote_end], quote_start=chunk.start + quote_start,
-        quote_end=chunk.start + quote_end,
+        quote_end=chunk.start + quote_end, page=chunk.page,
     )
     return Answer(question=question, text=chunk.text[start:end], score=round(score, 4), citation=citation)
 

@@ -38,6 +38,8 @@ class Chunk:
     start: int
     end: int
     text: str
+    #: The 1-based page the chunk starts on (PDF); None for formats without pages.
+    page: int | None = None
 
     @property
     def search_text(self) -> str:
@@ -133,6 +135,7 @@ def chunk_document(document: Document, *, max_chars: int = 1200) -> list[Chunk]:
                     start=s,
                     end=e,
                     text=document.text[s:e],
+                    page=document.page_at(s),
                 )
             )
     return chunks
