@@ -55,19 +55,23 @@ def clean_question(question, max_chars: int) -> str:
 class Pipeline:
     """Question answering over one corpus. ``Pipeline()`` uses the settings from the environment.
 
-    >>> pipeline = Pipeline(top_k=3)                     # doctest: +SKIP
+    ``embedder`` and ``reader`` replace the components the settings describe (for instance to share
+    loaded models between pipelines); they are used as given.
+
+    >>> pipeline = Pipeline(Settings.from_env(top_k=3))        # doctest: +SKIP
     >>> pipeline.ask("How many fighters does ISIS-K have?").text   # doctest: +SKIP
     '2,000'
     """
 
-    def __init__(self, settings: Settings | None = None, **overrides) -> None:
-        base = settings if settings is not None else Settings.from_env()
-        self.settings = base.replace(**overrides) if overrides else base.validated()
-        s = self.settings
-        self.embedder = Embedder(s.embedding_model)
-        self.retriever = Retriever(self.embedder, mode=s.retrieval, candidates=s.candidates, rrf_k=s.rrf_k)
-        self.reader = ExtractiveReader(s.reader, max_seq_length=s.max_seq_length, doc_stride=s.doc_stride,
-                                       max_answer_tokens=s.max_answer_tokens, precision=s.reader_precision)
+    def __init__(self, settings: Settings | None = None, *, embedder: Embedder | None = None,
+                 reader: ExtractiveReader | None = None) -> None:
+        if isinstance(reader, (str, bytes)) or (settings is not None and not isinstance(settings, Settings)):
+            raise TypeError("Pipeline takes Settings and, optionally, component objects: "
+                            "Pipeline(Settings(reader=...)), not Pipeline(reader='...')")
+        self.settings = s = (settings if settings is not None else Settings.from_env()).validated()
+        self.embedder = embedder if embedder is not None else Embedder(s.embedding_model)
+        self.retriever = Retriever.from_settings(self.embedder, s)
+        self.reader = reader if reader is not None else ExtractiveReader.from_settings(s)
         self._index: SearchIndex | None = None
         self._documents: list[Document] | None = None
         self._lock = threading.Lock()
@@ -134,7 +138,7 @@ class Pipeline:
         if clash:
             raise ValueError(f"a document named {clash[0]!r} is already in the corpus")
         chunks = chunk_corpus(list(documents), max_chars=self.settings.chunk_max_chars)
-        return base.extended(chunks, self._embed_chunks(chunks))
+        return base.extended(chunks, self.embed_chunks(chunks))
 
     @property
     def vector_cache(self) -> EmbeddingCache:
@@ -157,12 +161,13 @@ class Pipeline:
         """The corpus's vectors: cached ones reused, only new or changed chunks embedded. Vectors of
         chunks no longer in the corpus are dropped from the cache. (Uploads never go through here:
         a user's private documents are not written to disk.)"""
-        vectors = self.vector_cache.embed(chunks, lambda todo: self._embed_chunks(todo, progress=len(todo) > 256),
+        vectors = self.vector_cache.embed(chunks, lambda todo: self.embed_chunks(todo, progress=len(todo) > 256),
                                           keep_only=True)
         self.chunks_embedded = self.vector_cache.last_embedded
         return vectors
 
-    def _embed_chunks(self, chunks: list[Chunk], *, progress: bool = False):
+    def embed_chunks(self, chunks: list[Chunk], *, progress: bool = False):
+        """The index vectors of ``chunks``, as this pipeline's settings make them."""
         return embed_chunks(self.embedder, chunks, heading_weight=self.settings.heading_weight, progress=progress)
 
     def warm_up(self) -> None:
