@@ -75,6 +75,7 @@ class Pipeline:
         self._index: SearchIndex | None = None
         self._documents: list[Document] | None = None
         self._lock = threading.Lock()
+        self._reload_lock = threading.Lock()
         self._vector_cache: EmbeddingCache | None = None
         self.index_was_built = False
         #: Corpus files that could not be read (each a CorpusError naming its file); the rest are indexed.
@@ -90,30 +91,49 @@ class Pipeline:
         return list(self._documents or [])
 
     def search_index(self, *, log=None) -> SearchIndex:
-        """The corpus's index, loaded from ``index_dir`` or built (and saved) on first use."""
+        """The corpus's index, loaded from ``index_dir`` or built (and saved) on first use.
+
+        Files that cannot be read are skipped, named in a message and kept in :attr:`skipped`;
+        the rest of the corpus is indexed (only a corpus with nothing readable raises CorpusError).
+        """
         with self._lock:
             if self._index is None:
-                if self.settings.threads:
-                    import torch
-
-                    torch.set_num_threads(self.settings.threads)
-                loaded = read_corpus(self.settings.corpus)
-                documents = loaded.documents
-                for problem in loaded.skipped:  # the rest of the corpus is still indexed
-                    (log or self._log)(f"Not indexed: {problem}.")
-                chunks = chunk_corpus(documents, max_chars=self.settings.chunk_max_chars)
-                self.chunks_embedded = 0
-                dense, built = load_or_build_index(
-                    self.settings.index_dir, self._fingerprint(chunks), chunks, self._embed_corpus_chunks,
-                    index_type=self.settings.index_type, log=log,
-                    describe={"embedding_model": self.embedder.model_path, "documents": [d.source for d in documents],
-                              "chunk_max_chars": self.settings.chunk_max_chars,
-                              "heading_weight": self.settings.heading_weight,
-                              "index_type": self.settings.index_type},
-                )
-                self._documents, self._index, self.index_was_built = documents, SearchIndex.over(dense), built
-                self.skipped = list(loaded.skipped)
+                self._load(log)
             return self._index
+
+    def reload(self, *, log=None) -> SearchIndex:
+        """Read the corpus again (after documents were added or removed) and update the index: only new
+        or changed chunks are embedded. Questions asked meanwhile are answered from the index before."""
+        with self._reload_lock:
+            with self._lock:
+                first = self._index is None
+            if first:
+                return self.search_index(log=log)
+            self._load(log)
+            return self._index
+
+    def _load(self, log) -> None:
+        if self.settings.threads:
+            import torch
+
+            torch.set_num_threads(self.settings.threads)
+        loaded = read_corpus(self.settings.corpus_paths, max_bytes=self.settings.max_file_bytes)
+        documents = loaded.documents
+        for problem in loaded.skipped:  # the rest of the corpus is still indexed
+            (log or self._log)(f"Not indexed: {problem}.")
+        chunks = chunk_corpus(documents, max_chars=self.settings.chunk_max_chars)
+        self.chunks_embedded = 0
+        dense, built = load_or_build_index(
+            self.settings.index_dir, self._fingerprint(chunks), chunks, self._embed_corpus_chunks,
+            index_type=self.settings.index_type, log=log,
+            describe={"embedding_model": self.embedder.model_path, "documents": [d.source for d in documents],
+                      "chunk_max_chars": self.settings.chunk_max_chars,
+                      "heading_weight": self.settings.heading_weight,
+                      "index_type": self.settings.index_type},
+        )
+        # One assignment each, so a question asked meanwhile sees the old state or the new one.
+        self._documents, self._index, self.index_was_built = documents, SearchIndex.over(dense), built
+        self.skipped = list(loaded.skipped)
 
     def _fingerprint(self, chunks: Sequence[Chunk]) -> str:
         """What the index depends on: the chunks themselves (so parser and chunker changes count too),

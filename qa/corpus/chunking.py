@@ -43,6 +43,11 @@ class Chunk:
     page: int | None = None
 
     @property
+    def place(self) -> str:
+        """Where the chunk is, for people: "¶5", or "p. 2, ¶5" in a document with pages."""
+        return f"¶{self.paragraph}" if self.page is None else f"p. {self.page}, ¶{self.paragraph}"
+
+    @property
     def search_text(self) -> str:
         """What is embedded and matched lexically: the heading it sits under, then its own text."""
         heading = f"{self.section}\n" if self.section else ""

@@ -152,9 +152,10 @@ def _several_documents(passages: list[Passage]) -> bool:
 
 
 def _passage_where(p: Passage, name_document: bool) -> str:
-    """"¶11 · section", with the document's title when passages come from several documents."""
+    """"¶11 · section" ("p. 2, ¶11 · section" with pages), with the document's title when passages come
+    from several documents."""
     section = f" \u00b7 {p.chunk.section}" if p.chunk.section else ""
-    where = f"**{escape_text(f'¶{p.chunk.paragraph}{section}')}**"
+    where = f"**{escape_text(f'{p.chunk.place}{section}')}**"
     return f"{where} *{escape_text(p.chunk.doc_title)}*" if name_document else where
 
 
