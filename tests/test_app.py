@@ -273,17 +273,19 @@ def test_bad_uploads_are_refused_one_by_one_and_lose_nothing(tmp_path):
         write(tmp_path, "lighthouse.html", "<p>Again the same name.</p>"),
         write(tmp_path, "cbc.md", "Clashes with the article."),
         write(tmp_path, "binary.txt", b"abc\x00def"),
+        write(tmp_path, "slides.pptx", b"PK"),
     ]
     same, added, problems = add_uploads(pipeline, session, files, max_bytes=2000)
     assert same is session and added == [] and pipeline.calls == []
     assert problems == [
-        "photo.pdf: unsupported file type .pdf; use .txt, .md or .html",
+        "photo.pdf is not a readable PDF: it is damaged or truncated",
         "latin1.txt is not UTF-8 text (byte 3)",
         "empty.md holds no text to answer from",
         "big.txt is 5 KB; the limit is 2 KB",
         "lighthouse.html: a document named 'lighthouse' is already in the corpus; rename the file to add it",
         "cbc.md: a document named 'cbc' is already in the corpus; rename the file to add it",
         "binary.txt is not a text file",
+        "slides.pptx: unsupported file type .pptx; use .txt, .md, .html, .pdf or .docx",
     ]
     good = write(tmp_path, "keeper.txt", LIGHTHOUSE)
     session2, added2, problems2 = add_uploads(pipeline, session, [files[0], good])

@@ -76,7 +76,7 @@ def _read_lines(data: bytes, name: str) -> tuple[list[list[Line]], str]:
             raise CorpusError(f"{name} is encrypted (password-protected); save an unprotected copy to add it") from None
         if code == raw.FPDF_ERR_SECURITY:
             raise CorpusError(f"{name} uses an encryption PDFium cannot open") from None
-        raise CorpusError(f"{name} is not a readable PDF: it is damaged or truncated ({exc})") from None
+        raise CorpusError(f"{name} is not a readable PDF: it is damaged or truncated") from None
     try:
         if len(document) == 0:
             raise CorpusError(f"{name} is not a readable PDF: it has no pages")
