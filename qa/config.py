@@ -338,8 +338,10 @@ class Settings(Declared):
 
     @property
     def corpus_paths(self) -> tuple[str, ...]:
-        """What is read as the corpus: ``corpus``, plus ``library_dir`` when it is set and not already there."""
-        if self.library_dir is None or any(Path(p).resolve() == Path(self.library_dir).resolve() for p in self.corpus):
+        """What is read as the corpus: ``corpus``, plus ``library_dir`` when it is set, exists (``qa add``
+        creates it) and is not already there."""
+        if (self.library_dir is None or not Path(self.library_dir).is_dir()
+                or any(Path(p).resolve() == Path(self.library_dir).resolve() for p in self.corpus)):
             return tuple(self.corpus)
         return (*self.corpus, self.library_dir)
 

@@ -550,3 +550,25 @@ def test_api_handles_hostile_questions(served_app, question, error):
     if got["text"] is not None:
         document = ARTICLE.read_text(encoding="utf-8")
         assert document[got["citation"]["start"] : got["citation"]["end"]] == got["text"]
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+def test_an_uploaded_pdf_is_answered_with_its_page(chat, served_app, tmp_path):
+    from tests.doc_files import write_pdf
+
+    report = write_pdf(tmp_path / "harbour-report.pdf")
+    panel = chat.upload(report, "harbour-report.pdf")
+    assert "The Harbour Trust" in panel
+    if not served_app["shipped"]:
+        chat.set_number("qa-top-k", 1)  # the fresh-head reader picks any span: read the best passage only
+    main = chat.ask("Who keeps the lighthouse on Skellig Point?")
+    assert "p. 2, ¶3 · Who keeps the lighthouse?" in main and "The Harbour Trust" in main
+    if served_app["shipped"]:
+        assert "Tomas Berg" in main
+    chat.open_last("Supporting paragraph")
+    marked = chat.chat.locator("mark").last
+    marked.wait_for()
+    supporting = chat.chat.locator("[data-testid=bot]").nth(chat.last_reply + 1).inner_text()
+    assert "The lighthouse on Skellig Point is kept by Tomas Berg" in supporting and "p. 2" in supporting
+    chat.screenshot("upload-pdf.png")

@@ -9,7 +9,7 @@ import pytest
 
 from qa.corpus import chunk_document, load_corpus, load_document, read_corpus
 from qa.errors import CorpusError
-from tests.documents import HEADER, write_docx, write_encrypted_pdf, write_pdf, write_scanned_pdf
+from tests.doc_files import HEADER, write_docx, write_encrypted_pdf, write_pdf, write_scanned_pdf
 
 
 @pytest.fixture(scope="module")
