@@ -358,6 +358,9 @@ def _add_bench(sub) -> None:
     p.add_argument("--repeats", type=int, default=5)
     p.add_argument("--no-cold", action="store_true", help="skip the fresh-process cold-start measurement")
     p.add_argument("--json", default=None, help="also write the figures to this JSON file")
+    p.add_argument("--incremental", type=int, default=None, metavar="N", nargs="?", const=10_000,
+                   help="instead: add a 10-page PDF to N generated paragraphs (default 10,000), full rebuild "
+                        "against incremental update")
     p.add_argument("--scale", type=int, default=None, metavar="N",
                    help="instead: index N generated paragraphs, compare flat and HNSW FAISS indexes")
     p.add_argument("--load", type=int, default=None, metavar="CLIENTS",
@@ -384,6 +387,11 @@ def _run_bench(args) -> int:
         results = run_load(Pipeline(settings_from_args(args)), clients=args.load,
                            questions_per_client=args.per_client, log=log)
         ok = results["failed"] == 0 and results["mismatched"] == 0
+        console.print_json(json.dumps(results))
+    elif args.incremental:
+        from qa.evaluation.bench import incremental_benchmark
+
+        results = incremental_benchmark(args.incremental, log=log)
         console.print_json(json.dumps(results))
     elif args.scale:
         from qa.evaluation.bench import scale_benchmark

@@ -189,13 +189,13 @@ def _assemble(lines: list[Line], title: str, page_count: int) -> PdfText:
         else:
             groups.append((kind, [line]))
 
-    # The title: the largest heading on the first page, when it is one of its first lines.
+    # The title: the first heading of the first page, when its type is larger than every other heading's.
     title_group = None
-    first_page = [i for i, (kind, group) in enumerate(groups[:4]) if kind == "heading" and group[0].page == 1]
-    if first_page:
-        biggest = max(first_page, key=lambda i: groups[i][1][0].size)
-        if groups[biggest][1][0].size > body_size * 1.15 and biggest == first_page[0]:
-            title_group = biggest
+    headings = [i for i, (kind, _) in enumerate(groups) if kind == "heading"]
+    if headings and headings[0] < 4 and groups[headings[0]][1][0].page == 1:
+        size = groups[headings[0]][1][0].size
+        if all(groups[i][1][0].size < size for i in headings[1:]):
+            title_group = headings[0]
 
     parts: list[str] = []
     blocks: list[tuple[int, int, str]] = []
