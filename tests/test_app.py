@@ -133,6 +133,20 @@ def test_an_answer_is_a_quoted_span_with_citation_confidence_and_alternatives():
     assert "similarity 0.71" in rendered_text(messages[2]["content"])
 
 
+def test_a_pdf_answer_shows_its_page_everywhere_it_is_cited():
+    from dataclasses import replace
+
+    chunk = replace(make_chunk(), page=2)
+    answer = make_answer(chunk=chunk)
+    answer = replace(answer, citation=replace(answer.citation, page=chunk.page))
+    assert answer.citation.label == "p. 2, ¶18 · How big is its membership?"
+    assert answer.to_dict()["citation"]["page"] == 2
+    for markdown in (render.answer_markdown(answer), render.supporting_markdown(answer),
+                     render.sources_markdown(answer)):
+        assert "p. 2, ¶18" in rendered_text(markdown)
+    assert make_answer().citation.label == "¶18 · How big is its membership?"  # no pages, no "p."
+
+
 def test_alternatives_from_another_document_name_it():
     other = make_answer("2,000", chunk=make_chunk(doc_id="notes", title="My notes", paragraph=2), score=0.2)
     main = rendered_text(render.answer_markdown(make_answer(alternatives=[other])))

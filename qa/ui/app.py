@@ -90,6 +90,7 @@ def record_feedback(log: FeedbackLog, turns: list[Turn], index, liked) -> tuple[
     if answer.citation is not None:
         citation = {"document": answer.citation.document, "doc_id": answer.citation.doc_id,
                     "label": answer.citation.label, "paragraph": answer.citation.paragraph,
+                    "page": answer.citation.page,
                     "start": answer.citation.start, "end": answer.citation.end}
     try:
         log.record(question=turn.question, answer=answer.text, citation=citation,
