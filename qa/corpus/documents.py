@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
 
+from qa.config import Settings
+from qa.corpus.profiles import TextProfile, profile_named
 from qa.errors import CorpusError
 
 SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".docx")
@@ -92,7 +94,8 @@ def corpus_files(paths) -> list[Path]:
     return files
 
 
-def read_corpus(paths, *, max_bytes: int | None = DEFAULT_MAX_FILE_BYTES) -> CorpusLoad:
+def read_corpus(paths, *, max_bytes: int | None = DEFAULT_MAX_FILE_BYTES,
+                profile: str | TextProfile = Settings.text_profile) -> CorpusLoad:
     """Read every supported file under ``paths``, setting aside the ones that cannot be read.
 
     A damaged, encrypted, scanned, oversized or empty file, or a second document with a name
@@ -105,7 +108,7 @@ def read_corpus(paths, *, max_bytes: int | None = DEFAULT_MAX_FILE_BYTES) -> Cor
     taken: dict[str, str] = {}
     for path in corpus_files(paths):
         try:
-            document = load_document(path, max_bytes=max_bytes)
+            document = load_document(path, max_bytes=max_bytes, profile=profile)
         except CorpusError as exc:
             exc.path = str(path)
             skipped.append(exc)
@@ -126,14 +129,16 @@ def read_corpus(paths, *, max_bytes: int | None = DEFAULT_MAX_FILE_BYTES) -> Cor
     return CorpusLoad(documents, skipped)
 
 
-def load_corpus(paths, *, max_bytes: int | None = DEFAULT_MAX_FILE_BYTES) -> list[Document]:
-    """Load every supported file under the given files or folders (folders sorted by name).
+def load_corpus(paths, *, max_bytes: int | None = DEFAULT_MAX_FILE_BYTES,
+                profile: str | TextProfile = Settings.text_profile) -> list[Document]:
+    """Load every supported file under the given files or folders (folders sorted by name); ``profile``
+    names the :mod:`text profile <qa.corpus.profiles>` of plain-text and Markdown files.
 
     Strict: raises :class:`CorpusError` when a path is missing, any file cannot be read, two
     documents share a name, or nothing is found at all. :func:`read_corpus` reads past bad files.
     """
     files = corpus_files(paths)
-    documents = [load_document(f, max_bytes=max_bytes) for f in files]
+    documents = [load_document(f, max_bytes=max_bytes, profile=profile) for f in files]
     ids = [d.id for d in documents]
     if len(set(ids)) != len(ids):
         raise CorpusError(f"two documents share a name: {sorted(i for i in ids if ids.count(i) > 1)[0]}")
@@ -146,7 +151,8 @@ def describe_size(n: int) -> str:
 
 
 def load_document(path: str | Path, *, name: str | None = None, source: str | None = None,
-                  max_bytes: int | None = None, doc_id: str | None = None) -> Document:
+                  max_bytes: int | None = None, doc_id: str | None = None,
+                  profile: str | TextProfile = Settings.text_profile) -> Document:
     """Read one file; its format is chosen by the suffix of ``name`` (default: the file's own name).
 
     Raises :class:`CorpusError` with a message for people that names the file: unsupported type,
@@ -173,21 +179,23 @@ def load_document(path: str | Path, *, name: str | None = None, source: str | No
         raise CorpusError(f"{name} is not UTF-8 text (byte {exc.start})") from exc
     if "\x00" in content:
         raise CorpusError(f"{name} is not a text file")
-    return parse_document(content, name=name, source=source or str(path), doc_id=doc_id)
+    return parse_document(content, name=name, source=source or str(path), doc_id=doc_id, profile=profile)
 
 
-def parse_document(content: str, *, name: str, source: str | None = None, doc_id: str | None = None) -> Document:
+def parse_document(content: str, *, name: str, source: str | None = None, doc_id: str | None = None,
+                   profile: str | TextProfile = Settings.text_profile) -> Document:
     """Build a document from text already in memory; ``name``'s suffix picks the format."""
+    profile = profile_named(profile)
     suffix = Path(name).suffix.lower()
     doc_id = doc_id or Path(name).stem
     if suffix in (".html", ".htm"):
         text, title, blocks = _parse_html(content)
     elif suffix in (".md", ".markdown"):
         text = content
-        title, blocks = _parse_markdown(text)
+        title, blocks = _parse_markdown(text, profile)
     else:
         text = content
-        title, blocks = _parse_plain_text(text)
+        title, blocks = _parse_plain_text(text, profile)
     if not any(b.kind not in (HEADING, TITLE) for b in blocks):
         raise CorpusError(f"{name} holds no text to answer from")
     return Document(id=doc_id, title=title or doc_id, text=text, source=source or name, blocks=tuple(blocks))
@@ -220,8 +228,6 @@ def parse_binary_document(data: bytes, *, name: str, source: str | None = None,
 # --- plain text -------------------------------------------------------------
 
 _BLOCK_SPLIT = re.compile(r"\r?\n[ \t\u00a0\r]*\n")
-_PHOTO_CREDIT = re.compile(r"\((?:[^()]*/[^()]*|AP|AFP|Reuters|Getty Images|CBC|The Associated Press)\)\s*$")
-_DURATION = re.compile(r"\bDuration \d+:\d\d\b")
 _MERGED = (VIDEO, BYLINE)
 _TERMINAL = ('.', '!', '"', '\u201d', "'", ':', ';', ',')
 
@@ -257,7 +263,7 @@ def _looks_like_heading(s: str) -> bool:
     return _words(s) <= 8 and not s.endswith(_TERMINAL) and s[:1].isupper()
 
 
-def _parse_plain_text(text: str) -> tuple[str, list[Block]]:
+def _parse_plain_text(text: str, profile: TextProfile) -> tuple[str, list[Block]]:
     spans = split_blocks(text)
     pieces = [text[s:e] for s, e in spans]
     kinds = [BODY] * len(spans)
@@ -287,19 +293,19 @@ def _parse_plain_text(text: str) -> tuple[str, list[Block]]:
         if kinds[i] != BODY:
             i += 1
             continue
-        if piece.upper().startswith("WATCH |") or piece.upper().startswith("WATCH:"):
-            # A video block runs until its "Duration m:ss" line; its title is not a section heading.
+        if profile.is_video_start(piece):
+            # A video block runs until its end line ("Duration m:ss"); its title is not a section heading.
             j = i
-            while j < len(pieces) and j < i + 4:
+            while j < len(pieces) and j < i + profile.video_max_blocks:
                 kinds[j] = VIDEO
-                if _DURATION.search(pieces[j]):
+                if profile.is_video_end(pieces[j]):
                     break
                 j += 1
             i = j + 1
             continue
-        if piece.startswith("With files from"):
+        if profile.is_credit(piece):
             kinds[i] = CREDIT
-        elif _PHOTO_CREDIT.search(piece) and _words(piece) >= 8:
+        elif profile.has_photo_credit(piece) and _words(piece) >= profile.caption_min_words:
             kinds[i] = CAPTION
         elif _looks_like_heading(piece) and i + 1 < len(pieces):
             kinds[i] = HEADING
@@ -319,7 +325,7 @@ def _parse_plain_text(text: str) -> tuple[str, list[Block]]:
 _MD_HEADING = re.compile(r"^(#{1,6})[ \t]+(.+?)[ \t#]*$")
 
 
-def _parse_markdown(text: str) -> tuple[str, list[Block]]:
+def _parse_markdown(text: str, profile: TextProfile) -> tuple[str, list[Block]]:
     title, blocks = "", []
     for s, e in split_blocks(text):
         piece = text[s:e]
@@ -338,7 +344,7 @@ def _parse_markdown(text: str) -> tuple[str, list[Block]]:
                 for rs, re_ in split_blocks(text, s + first_line_end + 1, e):
                     blocks.append(Block(rs, re_, BODY))
             continue
-        kind = CAPTION if piece.startswith("![") or _PHOTO_CREDIT.search(piece) else BODY
+        kind = CAPTION if piece.startswith("![") or profile.has_photo_credit(piece) else BODY
         blocks.append(Block(s, e, kind))
     return title, blocks
 

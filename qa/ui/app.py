@@ -23,6 +23,7 @@ from qa.corpus.documents import Document, read_corpus
 from qa.errors import QAError
 from qa.feedback import FeedbackError, FeedbackLog
 from qa.pipeline import Pipeline
+from qa.presentation import error_message
 from qa.types import Answer
 from qa.ui import render
 from qa.ui.options import (DEFAULT_CONCURRENCY, DEFAULT_FEEDBACK_FILE, DEFAULT_HOST, DEFAULT_PORT,  # noqa: F401
@@ -85,17 +86,9 @@ def record_feedback(log: FeedbackLog, turns: list[Turn], index, liked) -> tuple[
     turn = turn_at(turns, index)
     if turn is None:
         return None
-    answer = turn.answer
-    citation = None
-    if answer.citation is not None:
-        citation = {"document": answer.citation.document, "doc_id": answer.citation.doc_id,
-                    "label": answer.citation.label, "paragraph": answer.citation.paragraph,
-                    "page": answer.citation.page,
-                    "start": answer.citation.start, "end": answer.citation.end}
     try:
-        log.record(question=turn.question, answer=answer.text, citation=citation,
-                   verdict="up" if liked else "down", score=answer.score,
-                   rewritten_question=answer.rewritten_question, answer_id=turn.answer_id)
+        log.record_answer(turn.answer, verdict="up" if liked else "down", answer_id=turn.answer_id,
+                          asked=turn.question)
     except FeedbackError as exc:
         return False, f"Your feedback could not be saved: {exc}."
     return True, "Thanks: your feedback was saved."
@@ -245,7 +238,7 @@ def build_app(pipeline: Pipeline, *, feedback_path: str | os.PathLike = DEFAULT_
             answer = pipeline.ask(question, top_k=int(top_k), threshold=threshold, history=history_of(turns),
                                   index=session.index if session else None)
         except (QAError, ValueError) as exc:
-            yield "", messages + [render.error_message(str(exc))], turns
+            yield "", messages + [render.error_message(exc)], turns
             return
         turns.append(Turn(question=question, answer=answer, message_index=len(messages),
                           answer_id=uuid.uuid4().hex))
@@ -295,7 +288,7 @@ def build_app(pipeline: Pipeline, *, feedback_path: str | os.PathLike = DEFAULT_
         try:
             return pipeline.ask(question, top_k=top_k).to_dict()
         except (QAError, ValueError) as exc:
-            raise gr.Error(str(exc)) from exc
+            raise gr.Error(error_message(exc)) from exc
 
     with gr.Blocks(title=title, analytics_enabled=False) as demo:
         gr.Markdown(f"## {render.escape_text(title)}\n"
@@ -373,7 +366,8 @@ def run(args: argparse.Namespace) -> int:
         options = serve_options(args)
         pipeline = Pipeline(Settings.from_args(args))
         # A wrong --corpus fails now, not on the page (a bad file among good ones is named on the page).
-        documents = read_corpus(pipeline.settings.corpus_paths, max_bytes=pipeline.settings.max_file_bytes).documents
+        documents = read_corpus(pipeline.settings.corpus_paths, max_bytes=pipeline.settings.max_file_bytes,
+                                profile=pipeline.settings.text_profile).documents
         pipeline.reader.warm_up()  # and so does a missing reader
     except (QAError, ValueError, OSError) as exc:
         print(f"qa serve: error: {exc}", file=sys.stderr)
