@@ -57,6 +57,9 @@ def test_a_bad_file_is_named_and_costs_nothing_else(mixed):
     assert sorted(d.id for d in pipeline.documents) == ["handbook", "harbour-report", "notes"]
     assert [os.path.basename(e.path) for e in pipeline.skipped] == ["scan.pdf"]
     assert "looks like a scanned document" in str(pipeline.skipped[0])
+    from qa.ui.app import describe_loaded
+
+    assert "Not indexed: scan\\.pdf has no text layer" in describe_loaded(pipeline)  # the chat's start-up line
 
 
 def test_session_uploads_join_the_library_only_when_added(mixed, tmp_path):
@@ -108,8 +111,10 @@ def test_qa_add_list_remove(tmp_path):
     removed = qa_cli("remove", "harbour-report", env=env)
     assert removed.returncode == 0, removed.stderr
     assert "removed harbour-report.pdf" in removed.stdout and "0 of 1 chunks embedded" in removed.stdout
+    (corpus / "broken.pdf").write_bytes(b"%PDF-1.7\n% cut off here")  # a bad file put in the folder by hand
     listed = qa_cli("list", env=env)
     assert "notes.txt" in listed.stdout and "harbour-report" not in listed.stdout
     assert "1 document(s), 1 chunks" in listed.stdout
+    assert "not indexed: broken.pdf is not a readable PDF: it is damaged or truncated" in listed.stdout
     missing = qa_cli("remove", "nothing-here", env=env)
     assert missing.returncode == 1 and "no document named 'nothing-here'" in missing.stderr
