@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from pathlib import Path
 
 
 def _add_train_reader(sub) -> None:
@@ -106,18 +107,110 @@ def _run_index(args) -> int:
     import time
     from pathlib import Path
 
+    import shutil
+
     from qa.retriever.index import MANIFEST
 
     pipeline = _pipeline(args)
     directory = Path(pipeline.settings.index_dir)
     if args.rebuild:
         (directory / MANIFEST).unlink(missing_ok=True)  # without its manifest the index is rebuilt
+        shutil.rmtree(pipeline.vector_cache.directory, ignore_errors=True)  # and every chunk embedded again
     started = time.perf_counter()
     index = pipeline.search_index()
     seconds = time.perf_counter() - started
     verb = "built" if pipeline.index_was_built else "loaded"
     print(f"index {verb} in {seconds:.1f}s: {len(pipeline.documents)} document(s), {len(index.chunks)} chunks "
           f"in {directory}")
+    return 0
+
+
+def _add_library(sub) -> None:
+    p = sub.add_parser("add", help="copy documents into the library folder and update the index")
+    p.add_argument("paths", nargs="+", metavar="FILE_OR_FOLDER", help=".txt, .md, .html, .pdf or .docx files, or "
+                                                                      "folders of them")
+    _add_settings(p)
+    p = sub.add_parser("remove", help="delete documents from the library folder and update the index")
+    p.add_argument("names", nargs="+", metavar="NAME", help="a document's file name (or its name without suffix)")
+    _add_settings(p)
+    p = sub.add_parser("list", help="the corpus's documents with their chunks and pages")
+    p.add_argument("--json", action="store_true", help="one JSON object per document")
+    _add_settings(p)
+
+
+def _update_index(pipeline) -> None:
+    import time
+
+    started = time.perf_counter()
+    index = pipeline.search_index()
+    print(f"index updated in {time.perf_counter() - started:.1f}s: {pipeline.chunks_embedded} of "
+          f"{len(index.chunks)} chunks embedded (the others reused), {len(pipeline.documents)} document(s)")
+
+
+def _run_add(args) -> int:
+    from qa.library import add_files, library_folder
+    from qa.pipeline import Pipeline
+
+    settings = settings_from_args(args)
+    result = add_files(settings, args.paths)
+    folder = library_folder(settings)
+    for document in result.added:
+        name = Path(document.source).name
+        pages = f", {document.pages} page(s)" if document.pages else ""
+        verb = "replaced" if name in result.replaced else "added"
+        print(f"{verb} {name} ({document.title}{pages}) in {folder}")
+    for problem in result.refused:
+        print(f"qa add: refused {problem}", file=sys.stderr)
+    if result.added:
+        pipeline = Pipeline(settings)
+        _update_index(pipeline)
+        counts = {}
+        for chunk in pipeline.search_index().chunks:
+            counts[chunk.doc_id] = counts.get(chunk.doc_id, 0) + 1
+        for document in result.added:
+            print(f"  {Path(document.source).name}: {counts.get(document.id, 0)} chunks")
+    return 1 if result.refused else 0
+
+
+def _run_remove(args) -> int:
+    from qa.errors import QAError
+    from qa.library import remove_file
+    from qa.pipeline import Pipeline
+
+    settings = settings_from_args(args)
+    failed = False
+    removed = 0
+    for name in args.names:
+        try:
+            path = remove_file(settings, name)
+        except QAError as exc:
+            print(f"qa remove: {exc}", file=sys.stderr)
+            failed = True
+            continue
+        removed += 1
+        print(f"removed {path.name} from {path.parent}")
+    if removed:
+        _update_index(Pipeline(settings))
+    return 1 if failed else 0
+
+
+def _run_list(args) -> int:
+    from qa.library import list_documents
+    from qa.presentation import clip
+
+    pipeline = _pipeline(args)
+    rows = list_documents(pipeline)
+    if args.json:
+        for row in rows:
+            print(json.dumps(row.__dict__, ensure_ascii=False))
+        return 0
+    width = max([len(r.file) for r in rows] + [8])
+    print(f"{'document':<{width}}  {'chunks':>6}  {'pages':>5}  title")
+    for r in rows:
+        print(f"{r.file:<{width}}  {r.chunks:>6}  {r.pages if r.pages else '-':>5}  {clip(r.title, 60)}")
+    print(f"{len(rows)} document(s), {sum(r.chunks for r in rows)} chunks")
+    for problem in pipeline.skipped:
+        print(f"not indexed: {problem}")
     return 0
 
 
@@ -248,6 +341,9 @@ def _add_bench(sub) -> None:
     p.add_argument("--repeats", type=int, default=5)
     p.add_argument("--no-cold", action="store_true", help="skip the fresh-process cold-start measurement")
     p.add_argument("--json", default=None, help="also write the figures to this JSON file")
+    p.add_argument("--incremental", type=int, default=None, metavar="N", nargs="?", const=10_000,
+                   help="instead: add a 10-page PDF to N generated paragraphs (default 10,000), full rebuild "
+                        "against incremental update")
     p.add_argument("--scale", type=int, default=None, metavar="N",
                    help="instead: index N generated paragraphs, compare flat and HNSW FAISS indexes")
     p.add_argument("--load", type=int, default=None, metavar="CLIENTS",
@@ -274,6 +370,11 @@ def _run_bench(args) -> int:
         results = run_load(Pipeline(settings_from_args(args)), clients=args.load,
                            questions_per_client=args.per_client, log=log)
         ok = results["failed"] == 0 and results["mismatched"] == 0
+        console.print_json(json.dumps(results))
+    elif args.incremental:
+        from qa.evaluation.bench import incremental_benchmark
+
+        results = incremental_benchmark(args.incremental, log=log)
         console.print_json(json.dumps(results))
     elif args.scale:
         from qa.evaluation.bench import scale_benchmark
@@ -312,6 +413,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     _add_ask(sub)
     _add_index(sub)
+    _add_library(sub)
     _add_serve(sub)
     _add_eval(sub)
     _add_bench(sub)
@@ -321,7 +423,8 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-COMMANDS = {"ask": _run_ask, "index": _run_index, "serve": _run_serve, "eval": _run_eval, "bench": _run_bench,
+COMMANDS = {"ask": _run_ask, "index": _run_index, "add": _run_add, "remove": _run_remove, "list": _run_list,
+            "serve": _run_serve, "eval": _run_eval, "bench": _run_bench,
             "eval-reader": _run_eval_reader, "eval-open": _run_eval_open,
             "train-reader": _run_train_reader}
 

@@ -294,7 +294,8 @@ class Settings(Declared):
     """Configuration of the whole pipeline. Paths may be relative to the working directory."""
 
     corpus: tuple[str, ...] = setting((str(PROJECT_DIR / "corpus"),), metavar="PATH",
-                                      help="files or folders of .txt/.md/.html documents (in the environment, joined by ':')")
+                                      help="files or folders of .txt/.md/.html/.pdf/.docx documents (in the environment, "
+                                           "joined by ':')")
     index_dir: str = setting(str(PROJECT_DIR / "index"), help="where the FAISS index and its manifest are kept")
     reader: str | None = setting(None, help="extractive reader: a local folder or a hub id; none means the reader "
                                             "shipped in qa/models/reader")
@@ -328,6 +329,11 @@ class Settings(Declared):
     max_question_chars: int = setting(2000, minimum=1, help="longest question accepted, in characters")
     threads: int | None = setting(None, minimum=1, help="torch threads for the reader and embedder; none leaves "
                                                         "torch's default")
+    library_dir: str | None = setting(None, metavar="FOLDER",
+                                      help="folder that qa add copies documents into (and qa remove deletes from), "
+                                           "read as part of the corpus; none means the first folder in corpus")
+    max_file_mb: float = setting(50.0, minimum=0.001, help="largest corpus file read, in MB; a larger one is "
+                                                          "skipped with a message")
     text_profile: str = setting("news", choices=TEXT_PROFILES,
                                 help="rules for plain-text and Markdown documents: news (video blocks, wire "
                                      "credits, photo captions, as on news pages) or plain (none of them)")
@@ -337,6 +343,19 @@ class Settings(Declared):
         if isinstance(overrides.get("corpus"), (str, Path)):
             overrides["corpus"] = (str(overrides["corpus"]),)
         return super().from_env(environ, given=given, **overrides)
+
+    @property
+    def corpus_paths(self) -> tuple[str, ...]:
+        """What is read as the corpus: ``corpus``, plus ``library_dir`` when it is set, exists (``qa add``
+        creates it) and is not already there."""
+        if (self.library_dir is None or not Path(self.library_dir).is_dir()
+                or any(Path(p).resolve() == Path(self.library_dir).resolve() for p in self.corpus)):
+            return tuple(self.corpus)
+        return (*self.corpus, self.library_dir)
+
+    @property
+    def max_file_bytes(self) -> int:
+        return int(self.max_file_mb * 1024 * 1024)
 
     def _check(self) -> None:
         # The window must hold the (clipped) question, special tokens and more context than the overlap.
@@ -360,6 +379,9 @@ class ServeSettings(Declared):
     max_upload_mb: float = setting(2.0, minimum=0.001, help="largest document a user may upload, in MB")
     #: The pipeline's models are shared, not copied, by the workers.
     concurrency: int = setting(4, minimum=1, help="questions answered at once")
+    allow_library_uploads: bool = setting(False, help="show an 'Add to the library' button that lets any user add "
+                                                      "their uploads to the shared corpus for everyone (off: uploads "
+                                                      "stay private to the session)")
 
     @property
     def max_upload_bytes(self) -> int:

@@ -6,7 +6,12 @@ class QAError(Exception):
 
 
 class CorpusError(QAError):
-    """A corpus path is missing, unreadable, of an unsupported type, or empty."""
+    """A corpus path is missing, unreadable, of an unsupported type, damaged, or empty.
+
+    ``path`` is the file it is about, where there is one (set when a corpus is read).
+    """
+
+    path: str | None = None
 
 
 class IndexCorruptError(QAError):

@@ -7,22 +7,25 @@ by every caller of the same pipeline.
 
 from __future__ import annotations
 
+import sys
 import threading
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import replace
+from pathlib import Path
 
 from qa.alternatives import choose_alternatives
 from qa.config import Settings
 from qa.corpus.chunking import Chunk, chunk_corpus, normalize_space, sentence_spans
-from qa.corpus.documents import Document, load_corpus
+from qa.corpus.documents import Document, read_corpus
 from qa.errors import QuestionError
 from qa.followup import Turn, rewrite_followup
 from qa.reader.decoding import DecodedSpans, confidence, suppress_overlaps, without_lead_in
 from qa.reader.reader import ExtractiveReader, ReaderCard
 from qa.retriever.embedding import Embedder, embed_chunks
-from qa.retriever.index import IndexRecipe, load_or_build_index
+from qa.retriever.index import VECTOR_CACHE, IndexRecipe, load_or_build_index
 from qa.retriever.retriever import Retriever, SearchIndex
+from qa.retriever.vector_cache import EmbeddingCache
 from qa.types import Answer, Citation, Passage
 
 #: Alternatives whose confidence is below this are noise, not alternatives.
@@ -77,7 +80,13 @@ class Pipeline:
         self._index: SearchIndex | None = None
         self._documents: list[Document] | None = None
         self._lock = threading.Lock()
+        self._reload_lock = threading.Lock()
+        self._vector_cache: EmbeddingCache | None = None
         self.index_was_built = False
+        #: Corpus files that could not be read (each a CorpusError naming its file); the rest are indexed.
+        self.skipped: list = []
+        #: Chunks really embedded (not found in the vector cache) when the index was last built.
+        self.chunks_embedded = 0
 
     # --- stages -------------------------------------------------------------
 
@@ -87,20 +96,44 @@ class Pipeline:
         return list(self._documents or [])
 
     def search_index(self, *, log=None) -> SearchIndex:
-        """The corpus's index, loaded from ``index_dir`` or built (and saved) on first use."""
+        """The corpus's index, loaded from ``index_dir`` or built (and saved) on first use.
+
+        Files that cannot be read are skipped, named in a message and kept in :attr:`skipped`;
+        the rest of the corpus is indexed (only a corpus with nothing readable raises CorpusError).
+        """
         with self._lock:
             if self._index is None:
-                if self.settings.threads:
-                    import torch
-
-                    torch.set_num_threads(self.settings.threads)
-                documents = load_corpus(self.settings.corpus, profile=self.settings.text_profile)
-                chunks = chunk_corpus(documents, max_chars=self.settings.chunk_max_chars)
-                loaded = load_or_build_index(self.settings.index_dir, self.index_recipe(chunks, documents), chunks,
-                                             lambda todo: self.embed_chunks(todo, progress=True), log=log)
-                self._documents, self._index = documents, SearchIndex.over(loaded.index)
-                self.index_was_built = loaded.built
+                self._load(log)
             return self._index
+
+    def reload(self, *, log=None) -> SearchIndex:
+        """Read the corpus again (after documents were added or removed) and update the index: only new
+        or changed chunks are embedded. Questions asked meanwhile are answered from the index before."""
+        with self._reload_lock:
+            with self._lock:
+                first = self._index is None
+            if first:
+                return self.search_index(log=log)
+            self._load(log)
+            return self._index
+
+    def _load(self, log) -> None:
+        if self.settings.threads:
+            import torch
+
+            torch.set_num_threads(self.settings.threads)
+        loaded = read_corpus(self.settings.corpus_paths, max_bytes=self.settings.max_file_bytes,
+                             profile=self.settings.text_profile)
+        documents = loaded.documents
+        for problem in loaded.skipped:  # the rest of the corpus is still indexed
+            (log or self._log)(f"Not indexed: {problem}.")
+        chunks = chunk_corpus(documents, max_chars=self.settings.chunk_max_chars)
+        self.chunks_embedded = 0
+        index = load_or_build_index(self.settings.index_dir, self.index_recipe(chunks, documents), chunks,
+                                    self._embed_corpus_chunks, log=log)
+        # One assignment each, so a question asked meanwhile sees the old state or the new one.
+        self._documents, self._index, self.index_was_built = documents, SearchIndex.over(index.index), index.built
+        self.skipped = list(loaded.skipped)
 
     def index_recipe(self, chunks: Sequence[Chunk], documents: Sequence[Document] = ()) -> IndexRecipe:
         """What this pipeline's index of ``chunks`` is made from: the chunks, the embedding model and the
@@ -122,6 +155,32 @@ class Pipeline:
             raise ValueError(f"a document named {clash[0]!r} is already in the corpus")
         chunks = chunk_corpus(list(documents), max_chars=self.settings.chunk_max_chars)
         return base.extended(chunks, self.embed_chunks(chunks))
+
+    @property
+    def vector_cache(self) -> EmbeddingCache:
+        """The corpus's per-chunk vectors under ``index_dir/vector-cache``, for this embedding recipe."""
+        if self._vector_cache is None:
+            self._vector_cache = EmbeddingCache(Path(self.settings.index_dir) / VECTOR_CACHE,
+                                                self.embedding_recipe, log=self._log)
+        return self._vector_cache
+
+    @property
+    def embedding_recipe(self) -> str:
+        """Everything besides a chunk's own text and heading that shapes its vector."""
+        return f"{self.embedder.fingerprint}|heading_weight={self.settings.heading_weight}"
+
+    @staticmethod
+    def _log(message: str) -> None:
+        print(message, file=sys.stderr)
+
+    def _embed_corpus_chunks(self, chunks: list[Chunk]):
+        """The corpus's vectors: cached ones reused, only new or changed chunks embedded. Vectors of
+        chunks no longer in the corpus are dropped from the cache. (Uploads never go through here:
+        a user's private documents are not written to disk.)"""
+        vectors = self.vector_cache.embed(chunks, lambda todo: self.embed_chunks(todo, progress=len(todo) > 256),
+                                          keep_only=True)
+        self.chunks_embedded = self.vector_cache.last_embedded
+        return vectors
 
     def embed_chunks(self, chunks: list[Chunk], *, progress: bool = False):
         """The index vectors of ``chunks``, as this pipeline's settings make them."""
@@ -241,7 +300,7 @@ def candidate_answer(question: str, score: float, passage: Passage, span) -> Ans
         document=chunk.doc_title, doc_id=chunk.doc_id, chunk_id=chunk.id, paragraph=chunk.paragraph,
         section=chunk.section, kind=chunk.kind, start=chunk.start + start, end=chunk.start + end,
         quote=chunk.text[quote_start:quote_end], quote_start=chunk.start + quote_start,
-        quote_end=chunk.start + quote_end,
+        quote_end=chunk.start + quote_end, page=chunk.page,
     )
     return Answer(question=question, text=chunk.text[start:end], score=round(score, 4), citation=citation)
 

@@ -40,9 +40,9 @@ def where(citation: Citation) -> str:
 
 
 def passage_label(passage: Passage) -> str:
-    """"¶11 · section" for a retrieved passage."""
+    """"¶11 · section" for a retrieved passage ("p. 2, ¶11 · section" in a document with pages)."""
     section = f" \u00b7 {passage.chunk.section}" if passage.chunk.section else ""
-    return f"\u00b6{passage.chunk.paragraph}{section}"
+    return f"{passage.chunk.place}{section}"
 
 
 def quote_parts(answer: Answer) -> tuple[str, str, str]:

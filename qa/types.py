@@ -44,11 +44,13 @@ class Citation:
     quote: str
     quote_start: int
     quote_end: int
+    #: The 1-based page the cited paragraph starts on (PDF); None for formats without pages.
+    page: int | None = None
 
     @property
     def label(self) -> str:
-        """A short human label, e.g. "¶20 · How big is its membership?"."""
-        where = f"¶{self.paragraph}"
+        """A short human label, e.g. "¶20 · How big is its membership?" or "p. 2, ¶5 · Costs"."""
+        where = f"¶{self.paragraph}" if self.page is None else f"p. {self.page}, ¶{self.paragraph}"
         if self.section:
             where += f" · {self.section}"
         if self.kind not in ("body",):

@@ -133,6 +133,20 @@ def test_an_answer_is_a_quoted_span_with_citation_confidence_and_alternatives():
     assert "similarity 0.71" in rendered_text(messages[2]["content"])
 
 
+def test_a_pdf_answer_shows_its_page_everywhere_it_is_cited():
+    from dataclasses import replace
+
+    chunk = replace(make_chunk(), page=2)
+    answer = make_answer(chunk=chunk)
+    answer = replace(answer, citation=replace(answer.citation, page=chunk.page))
+    assert answer.citation.label == "p. 2, ¶18 · How big is its membership?"
+    assert answer.to_dict()["citation"]["page"] == 2
+    for markdown in (render.answer_markdown(answer), render.supporting_markdown(answer),
+                     render.sources_markdown(answer)):
+        assert "p. 2, ¶18" in rendered_text(markdown)
+    assert make_answer().citation.label == "¶18 · How big is its membership?"  # no pages, no "p."
+
+
 def test_alternatives_from_another_document_name_it():
     other = make_answer("2,000", chunk=make_chunk(doc_id="notes", title="My notes", paragraph=2), score=0.2)
     main = rendered_text(render.answer_markdown(make_answer(alternatives=[other])))
@@ -276,17 +290,19 @@ def test_bad_uploads_are_refused_one_by_one_and_lose_nothing(tmp_path):
         write(tmp_path, "lighthouse.html", "<p>Again the same name.</p>"),
         write(tmp_path, "cbc.md", "Clashes with the article."),
         write(tmp_path, "binary.txt", b"abc\x00def"),
+        write(tmp_path, "slides.pptx", b"PK"),
     ]
     same, added, problems = add_uploads(pipeline, session, files, max_bytes=2000)
     assert same is session and added == [] and pipeline.calls == []
     assert problems == [
-        "photo.pdf: unsupported file type .pdf; use .txt, .md or .html",
+        "photo.pdf is not a readable PDF: it is damaged or truncated",
         "latin1.txt is not UTF-8 text (byte 3)",
         "empty.md holds no text to answer from",
         "big.txt is 5 KB; the limit is 2 KB",
         "lighthouse.html: a document named 'lighthouse' is already in the corpus; rename the file to add it",
         "cbc.md: a document named 'cbc' is already in the corpus; rename the file to add it",
         "binary.txt is not a text file",
+        "slides.pptx: unsupported file type .pptx; use .txt, .md, .html, .pdf or .docx",
     ]
     good = write(tmp_path, "keeper.txt", LIGHTHOUSE)
     session2, added2, problems2 = add_uploads(pipeline, session, [files[0], good])
@@ -551,3 +567,26 @@ def test_api_handles_hostile_questions(served_app, question, error):
     if got["text"] is not None:
         document = ARTICLE.read_text(encoding="utf-8")
         assert document[got["citation"]["start"] : got["citation"]["end"]] == got["text"]
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+def test_an_uploaded_pdf_is_answered_with_its_page(chat, served_app, tmp_path):
+    from tests.doc_files import write_pdf
+
+    report = write_pdf(tmp_path / "harbour-report.pdf")
+    panel = chat.upload(report, "harbour-report.pdf")
+    assert "The Harbour Trust" in panel
+    if not served_app["shipped"]:
+        chat.set_number("qa-top-k", 1)  # the fresh-head reader picks any span: read the best passage only
+    main = chat.ask("Who keeps the lighthouse on Skellig Point?")
+    assert "p. 2, ¶3 · Who keeps the lighthouse?" in main and "The Harbour Trust" in main
+    if served_app["shipped"]:
+        assert "Tomas Berg" in main
+    chat.open_last("Supporting paragraph")
+    where = chat.chat.get_by_text(re.compile(r"The Harbour Trust, p\. 2, ¶3 · Who keeps the lighthouse\?, "
+                                             r"characters \d+\u2013\d+"))
+    where.last.wait_for(timeout=30_000)
+    shown = " ".join(chat.reply_text().split())
+    assert "The lighthouse on Skellig Point is kept by Tomas Berg, who climbs its 112 steps twice a day." in shown
+    chat.screenshot("upload-pdf.png")

@@ -131,10 +131,10 @@ def test_corpus_errors_are_clear(tmp_path):
     bad.write_bytes(b"\xff\xfe\x00broken")
     with pytest.raises(CorpusError, match="not UTF-8"):
         load_corpus(bad)
-    pdf = tmp_path / "doc.pdf"
-    pdf.write_text("x")
+    old_word = tmp_path / "doc.doc"
+    old_word.write_text("x")
     with pytest.raises(CorpusError, match="unsupported"):
-        load_document(pdf)
+        load_document(old_word)
     unreadable = tmp_path / "secret.txt"
     unreadable.write_text("Some text here that is long enough to be a paragraph.")
     unreadable.chmod(0)

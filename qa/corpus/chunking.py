@@ -39,6 +39,13 @@ class Chunk:
     start: int
     end: int
     text: str
+    #: The 1-based page the chunk starts on (PDF); None for formats without pages.
+    page: int | None = None
+
+    @property
+    def place(self) -> str:
+        """Where the chunk is, for people: "¶5", or "p. 2, ¶5" in a document with pages."""
+        return f"¶{self.paragraph}" if self.page is None else f"p. {self.page}, ¶{self.paragraph}"
 
     @property
     def search_text(self) -> str:
@@ -134,6 +141,7 @@ def chunk_document(document: Document, *, max_chars: int = Settings.chunk_max_ch
                     start=s,
                     end=e,
                     text=document.text[s:e],
+                    page=document.page_at(s),
                 )
             )
     return chunks

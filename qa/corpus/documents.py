@@ -1,15 +1,17 @@
-"""Documents and their block structure, read from .txt, .md and .html files.
+"""Documents and their block structure, read from .txt, .md, .html, .pdf and .docx files.
 
 A :class:`Document` keeps its text exactly as read (``.txt``/``.md``) or as
-extracted (``.html``); every offset in the product points into ``Document.text``.
+extracted (``.html``, ``.pdf`` by :mod:`qa.corpus.pdf`, ``.docx`` by :mod:`qa.corpus.word`);
+every offset in the product points into ``Document.text``.
 Reading also finds the blocks a reader sees (title, headings, paragraphs,
-captions, video blocks, byline, bio), so that chunking can respect them.
+captions, video blocks, byline, bio, table rows), so that chunking can respect them.
 """
 
 from __future__ import annotations
 
+import bisect
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -17,11 +19,17 @@ from qa.config import Settings
 from qa.corpus.profiles import TextProfile, profile_named
 from qa.errors import CorpusError
 
-SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm")
+SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".docx")
+#: How the supported types are named in messages.
+SUPPORTED_NAMES = ".txt, .md, .html, .pdf or .docx"
+#: Largest corpus file read unless told otherwise (uploads have their own, smaller limit).
+DEFAULT_MAX_FILE_BYTES = 50 * 1024 * 1024
 
 #: Block kinds. Headings and the title are structure, never indexed as chunks of their own.
 HEADING, TITLE = "heading", "title"
 BODY, CAPTION, VIDEO, BYLINE, BIO, CREDIT = "body", "caption", "video", "byline", "bio", "credit"
+#: A row of a Word table, its cells as "Header: cell; ...".
+TABLE = "table"
 
 
 @dataclass(frozen=True)
@@ -42,14 +50,32 @@ class Document:
     text: str
     source: str
     blocks: tuple[Block, ...]
+    #: Where each page begins in ``text`` (page 1 at 0); empty for formats without pages.
+    page_starts: tuple[int, ...] = field(default=())
+
+    @property
+    def pages(self) -> int | None:
+        return len(self.page_starts) or None
+
+    def page_at(self, offset: int) -> int | None:
+        """The 1-based page that ``text[offset]`` is on, or None for formats without pages."""
+        if not self.page_starts:
+            return None
+        return max(1, bisect.bisect_right(self.page_starts, offset))
 
 
-def load_corpus(paths, *, profile: str | TextProfile = Settings.text_profile) -> list[Document]:
-    """Load every supported file under the given files or folders (folders sorted by name); ``profile``
-    names the :mod:`text profile <qa.corpus.profiles>` of plain-text and Markdown files.
+@dataclass(frozen=True)
+class CorpusLoad:
+    """What reading a corpus gave: the documents, and every file refused (each error names its file)."""
 
-    Raises :class:`CorpusError` when a path is missing, a file cannot be read, or
-    nothing is found at all.
+    documents: list[Document]
+    skipped: list[CorpusError]
+
+
+def corpus_files(paths) -> list[Path]:
+    """The supported files under the given files or folders (folders sorted by name, not recursive).
+
+    Raises :class:`CorpusError` when a path is missing or nothing is found at all.
     """
     if isinstance(paths, (str, Path)):
         paths = [paths]
@@ -57,14 +83,62 @@ def load_corpus(paths, *, profile: str | TextProfile = Settings.text_profile) ->
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
-            files.extend(sorted(p for p in path.iterdir() if p.is_file() and p.suffix.lower() in SUPPORTED_SUFFIXES))
+            files.extend(sorted(p for p in path.iterdir() if p.is_file() and p.suffix.lower() in SUPPORTED_SUFFIXES
+                                and not p.name.startswith(".")))
         elif path.is_file():
             files.append(path)
         else:
             raise CorpusError(f"corpus path not found: {path}")
     if not files:
-        raise CorpusError(f"no .txt, .md or .html documents found in {', '.join(map(str, paths))}")
-    documents = [load_document(f, profile=profile) for f in files]
+        raise CorpusError(f"no {SUPPORTED_NAMES} documents found in {', '.join(map(str, paths))}")
+    return files
+
+
+def read_corpus(paths, *, max_bytes: int | None = DEFAULT_MAX_FILE_BYTES,
+                profile: str | TextProfile = Settings.text_profile) -> CorpusLoad:
+    """Read every supported file under ``paths``, setting aside the ones that cannot be read.
+
+    A damaged, encrypted, scanned, oversized or empty file, or a second document with a name
+    already taken, is skipped and reported in ``skipped``; the rest are read. Raises
+    :class:`CorpusError` when a path is missing, or when no file at all can be read (with the
+    first file's reason).
+    """
+    documents: list[Document] = []
+    skipped: list[CorpusError] = []
+    taken: dict[str, str] = {}
+    for path in corpus_files(paths):
+        try:
+            document = load_document(path, max_bytes=max_bytes, profile=profile)
+        except CorpusError as exc:
+            exc.path = str(path)
+            skipped.append(exc)
+            continue
+        if document.id in taken:
+            error = CorpusError(f"{path.name}: a document named {document.id!r} is already in the corpus "
+                                f"({taken[document.id]}); rename one of them")
+            error.path = str(path)
+            skipped.append(error)
+            continue
+        taken[document.id] = path.name
+        documents.append(document)
+    if not documents:
+        if len(skipped) == 1:
+            raise skipped[0]
+        raise CorpusError(f"none of the {len(skipped)} documents could be read: "
+                          + "; ".join(str(e) for e in skipped[:3]) + ("; ..." if len(skipped) > 3 else ""))
+    return CorpusLoad(documents, skipped)
+
+
+def load_corpus(paths, *, max_bytes: int | None = DEFAULT_MAX_FILE_BYTES,
+                profile: str | TextProfile = Settings.text_profile) -> list[Document]:
+    """Load every supported file under the given files or folders (folders sorted by name); ``profile``
+    names the :mod:`text profile <qa.corpus.profiles>` of plain-text and Markdown files.
+
+    Strict: raises :class:`CorpusError` when a path is missing, any file cannot be read, two
+    documents share a name, or nothing is found at all. :func:`read_corpus` reads past bad files.
+    """
+    files = corpus_files(paths)
+    documents = [load_document(f, max_bytes=max_bytes, profile=profile) for f in files]
     ids = [d.id for d in documents]
     if len(set(ids)) != len(ids):
         raise CorpusError(f"two documents share a name: {sorted(i for i in ids if ids.count(i) > 1)[0]}")
@@ -81,14 +155,15 @@ def load_document(path: str | Path, *, name: str | None = None, source: str | No
                   profile: str | TextProfile = Settings.text_profile) -> Document:
     """Read one file; its format is chosen by the suffix of ``name`` (default: the file's own name).
 
-    Raises :class:`CorpusError` with a message for people: unsupported type, over ``max_bytes``,
-    unreadable, not UTF-8, binary, or holding no text.
+    Raises :class:`CorpusError` with a message for people that names the file: unsupported type,
+    over ``max_bytes``, unreadable, not UTF-8, binary, a damaged, encrypted or scanned PDF, a
+    .docx that is not a zip or is a zip bomb, or holding no text.
     """
     path = Path(path)
     name = name or path.name
     suffix = Path(name).suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
-        raise CorpusError(f"{name}: unsupported file type {suffix or '(none)'}; use .txt, .md or .html")
+        raise CorpusError(f"{name}: unsupported file type {suffix or '(none)'}; use {SUPPORTED_NAMES}")
     try:
         size = path.stat().st_size
         if max_bytes is not None and size > max_bytes:
@@ -96,6 +171,8 @@ def load_document(path: str | Path, *, name: str | None = None, source: str | No
         raw = path.read_bytes()
     except OSError as exc:
         raise CorpusError(f"cannot read {name}: {exc.strerror or exc}") from exc
+    if suffix in (".pdf", ".docx"):
+        return parse_binary_document(raw, name=name, source=source or str(path), doc_id=doc_id)
     try:
         content = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -122,6 +199,30 @@ def parse_document(content: str, *, name: str, source: str | None = None, doc_id
     if not any(b.kind not in (HEADING, TITLE) for b in blocks):
         raise CorpusError(f"{name} holds no text to answer from")
     return Document(id=doc_id, title=title or doc_id, text=text, source=source or name, blocks=tuple(blocks))
+
+
+def parse_binary_document(data: bytes, *, name: str, source: str | None = None,
+                          doc_id: str | None = None) -> Document:
+    """Build a document from the bytes of a .pdf or .docx file; ``name``'s suffix picks the format."""
+    suffix = Path(name).suffix.lower()
+    doc_id = doc_id or Path(name).stem
+    page_starts: tuple[int, ...] = ()
+    if suffix == ".pdf":
+        from qa.corpus.pdf import read_pdf
+
+        extracted = read_pdf(data, name)
+        text, title, spans, page_starts = extracted.text, extracted.title, extracted.blocks, extracted.page_starts
+    elif suffix == ".docx":
+        from qa.corpus.word import read_docx
+
+        text, title, spans = read_docx(data, name)
+    else:
+        raise CorpusError(f"{name}: unsupported file type {suffix or '(none)'}; use {SUPPORTED_NAMES}")
+    blocks = tuple(Block(s, e, kind) for s, e, kind in spans)
+    if not any(b.kind not in (HEADING, TITLE) for b in blocks):
+        raise CorpusError(f"{name} holds no text to answer from")
+    return Document(id=doc_id, title=title or doc_id, text=text, source=source or name, blocks=blocks,
+                    page_starts=page_starts)
 
 
 # --- plain text -------------------------------------------------------------

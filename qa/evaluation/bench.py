@@ -207,3 +207,92 @@ def scale_benchmark(n_paragraphs: int = 10_000, *, queries: int = 200, log=None)
     question = f"Who {chunks[len(chunks) // 2].text.split()[3]} the {chunks[len(chunks) // 2].text.split()[5]}?"
     out["ask_ms_on_large_corpus"], _ = _median_ms(lambda: pipeline.ask(question, index=search_index), 3)
     return out
+
+
+def write_synthetic_pdf(path, pages: int = 10, seed: int = 11) -> int:
+    """A deterministic report of ``pages`` A4 pages of wrapped paragraphs under headings, with a running
+    header and page numbers (fpdf2, a test dependency); returns the number of paragraphs written."""
+    import random
+
+    try:
+        from fpdf import FPDF
+    except ImportError:
+        raise RuntimeError("this benchmark writes a PDF with fpdf2: pip install -e '.[test]'") from None
+    rng = random.Random(seed)
+    names = ["Ines Duarte", "Kofi Mensah", "Yuki Sato", "Pavel Novak", "Aisha Rahman", "Liam Byrne"]
+    works = ["sea wall", "ferry pier", "fish market", "tide gauge", "boat yard", "light tower"]
+    pdf = FPDF(format="A4")
+    pdf.set_auto_page_break(True, margin=20)
+    pdf.set_margins(20, 20, 20)
+    paragraphs = 0
+    pdf.add_page()
+    while not (pdf.page_no() == pages and pdf.get_y() > 190):  # the next paragraph still fits on the last page
+        if paragraphs % 4 == 0:
+            pdf.set_font("Helvetica", "B", 14)
+            pdf.multi_cell(0, 8, f"What changed at the {rng.choice(works)} in {1950 + paragraphs}?")
+            pdf.ln(2)
+        pdf.set_font("Helvetica", size=11)
+        text = " ".join(f"In {1900 + rng.randrange(120)}, {rng.choice(names)} surveyed the {rng.choice(works)} "
+                        f"(report {paragraphs}, note {k}) and counted {rng.randrange(2, 900)} repairs."
+                        for k in range(rng.randrange(3, 6)))
+        pdf.multi_cell(0, 6, text)
+        pdf.ln(4)
+        paragraphs += 1
+    count = pdf.page_no()
+    pdf.set_auto_page_break(False)  # the footer sits below the text's bottom margin
+    for number in range(1, count + 1):  # a running header and footer on every page
+        pdf.page = number
+        pdf.set_font("Helvetica", size=9)
+        pdf.set_xy(20, 8)
+        pdf.cell(0, 5, "Harbour works survey")
+        pdf.set_xy(95, 285)
+        pdf.cell(0, 5, f"{number}")
+    pdf.page = count
+    pdf.output(str(path))
+    return paragraphs
+
+
+def incremental_benchmark(n_paragraphs: int = 10_000, *, pdf_pages: int = 10, log=None) -> dict:
+    """Adding one ``pdf_pages``-page PDF to an ``n_paragraphs``-chunk corpus: a full rebuild (every chunk
+    embedded, as before the vector cache) against the incremental update (only the PDF's chunks
+    embedded), in one run on the same models; and removing it again."""
+    import shutil
+
+    from qa.pipeline import Pipeline
+
+    log = log or (lambda message: None)
+    out: dict = {}
+    with tempfile.TemporaryDirectory() as root:
+        corpus, index_dir = f"{root}/corpus", f"{root}/index"
+        import os
+
+        os.makedirs(corpus)
+        with open(f"{corpus}/gazette.txt", "w", encoding="utf-8") as f:
+            f.write(synthetic_corpus(n_paragraphs))
+        out["pdf_paragraphs_written"] = write_synthetic_pdf(f"{root}/survey.pdf", pdf_pages)
+        settings = Settings(corpus=(corpus,), index_dir=index_dir)
+        embedder = Pipeline(settings).embedder
+        embedder.embed(["warm up"])
+
+        def timed(step: str) -> tuple[float, Pipeline]:
+            pipeline = Pipeline(settings, embedder=embedder)
+            started = time.perf_counter()
+            pipeline.search_index(log=lambda message: None)
+            seconds = time.perf_counter() - started
+            log(f"{step}: {seconds:.1f}s, {pipeline.chunks_embedded} chunks embedded")
+            return seconds, pipeline
+
+        shutil.copy(f"{root}/survey.pdf", f"{corpus}/survey.pdf")
+        log(f"full build of {n_paragraphs} paragraphs plus the PDF (every chunk embedded, as a rebuild did)")
+        full_s, full = timed("full rebuild")
+        pdf_chunks = sum(1 for c in full.search_index().chunks if c.doc_id == "survey")
+        out.update(corpus_chunks=len(full.search_index().chunks) - pdf_chunks, pdf_pages=pdf_pages,
+                   pdf_chunks=pdf_chunks, full_rebuild_s=round(full_s, 2), full_rebuild_embedded=full.chunks_embedded)
+        os.remove(f"{corpus}/survey.pdf")
+        remove_s, removed = timed("remove the PDF")
+        out.update(remove_s=round(remove_s, 2), remove_embedded=removed.chunks_embedded)
+        shutil.copy(f"{root}/survey.pdf", f"{corpus}/survey.pdf")
+        add_s, added = timed("add the PDF (incremental)")
+        out.update(incremental_add_s=round(add_s, 2), incremental_add_embedded=added.chunks_embedded,
+                   speedup=round(full_s / add_s, 1))
+    return out

@@ -19,7 +19,7 @@ from pathlib import Path
 import gradio as gr
 
 from qa.config import Settings, warn_unknown_variables
-from qa.corpus.documents import Document, load_corpus
+from qa.corpus.documents import Document, read_corpus
 from qa.errors import QAError
 from qa.feedback import FeedbackError, FeedbackLog
 from qa.pipeline import Pipeline
@@ -28,7 +28,8 @@ from qa.types import Answer
 from qa.ui import render
 from qa.ui.options import (DEFAULT_CONCURRENCY, DEFAULT_FEEDBACK_FILE, DEFAULT_HOST, DEFAULT_PORT,  # noqa: F401
                            ServeOptions, add_arguments, build_parser, serve_options)
-from qa.ui.uploads import DEFAULT_MAX_UPLOAD_BYTES, UPLOAD_SUFFIXES, SessionCorpus, add_uploads, describe_size
+from qa.ui.uploads import (DEFAULT_MAX_UPLOAD_BYTES, UPLOAD_SUFFIXES, SessionCorpus, add_to_library, add_uploads,
+                           describe_size)
 
 
 #: Example questions for the shipped article (other corpora get their question-shaped headings).
@@ -167,17 +168,20 @@ def describe_reader(pipeline: Pipeline) -> str:
 def describe_loaded(pipeline: Pipeline) -> str:
     index = pipeline.search_index()
     verb = "built in" if pipeline.index_was_built else "loaded from"
-    return (f"**Corpus:** {describe_corpus(pipeline.documents)}, {len(index.chunks)} passages, index {verb} "
+    text = (f"**Corpus:** {describe_corpus(pipeline.documents)}, {len(index.chunks)} passages, index {verb} "
             f"{render.escape_text(pipeline.settings.index_dir)} \u00b7 "
             f"**Reader:** {render.escape_text(describe_reader(pipeline))}")
+    for problem in pipeline.skipped:
+        text += f"\n\n\u26a0\ufe0f Not indexed: {render.escape_text(str(problem))}"
+    return text
 
 
 def describe_session(session: SessionCorpus | None, problems: list[str] = (), *,
-                     corpus_name: str = "the article") -> str:
+                     corpus_name: str = "the article", library: bool = False) -> str:
     lines = []
     if session is None or not session.documents:
         lines.append(f"Answers come from {corpus_name} only. Your documents join this session's corpus; "
-                     "no one else sees them.")
+                     "no one else sees them" + (" unless you add them to the library." if library else "."))
     else:
         lines.append("Your documents in this session:")
         lines += [f"- *{render.escape_text(d.title)}* ({render.escape_text(d.source.removeprefix('upload: '))})"
@@ -204,11 +208,14 @@ def suggested_questions(documents: list[Document], limit: int = 5) -> list[str]:
 def build_app(pipeline: Pipeline, *, feedback_path: str | os.PathLike = DEFAULT_FEEDBACK_FILE,
               examples: list[str] | tuple[str, ...] | None = None, title: str = "Ask the article",
               corpus_name: str = "the article",
-              max_upload_bytes: int = DEFAULT_MAX_UPLOAD_BYTES, concurrency: int = DEFAULT_CONCURRENCY) -> gr.Blocks:
+              max_upload_bytes: int = DEFAULT_MAX_UPLOAD_BYTES, concurrency: int = DEFAULT_CONCURRENCY,
+              allow_library_uploads: bool = False) -> gr.Blocks:
     """The chat page over ``pipeline`` (shared by every session; its index and models load in the
     background as soon as the app is built, with progress on the page).
 
     ``corpus_name`` is how the page calls the shared corpus ("the article", "the documents").
+    ``allow_library_uploads`` adds an "Add to the library" button: a session's uploads then join the
+    shared corpus, on disk, for every user. Off, uploads stay private to their session.
     """
     feedback = FeedbackLog(feedback_path)
     startup = WarmUp(pipeline).start()
@@ -254,10 +261,27 @@ def build_app(pipeline: Pipeline, *, feedback_path: str | os.PathLike = DEFAULT_
             gr.Warning(problem)
         if added:
             gr.Info(f"Added {', '.join(d.title for d in added)}. Ask away.")
-        return session, describe_session(session, problems, corpus_name=corpus_name), None
+        return session, describe_session(session, problems, corpus_name=corpus_name,
+                                         library=allow_library_uploads), None
 
     def on_reset():
-        return None, describe_session(None, corpus_name=corpus_name)
+        return None, describe_session(None, corpus_name=corpus_name, library=allow_library_uploads)
+
+    def on_add_to_library(session):
+        if not allow_library_uploads:  # the button is hidden then, but an event can still be sent
+            gr.Warning("Adding documents to the library is not allowed on this server.")
+            return session, gr.skip(), gr.skip()
+        try:
+            added, problems = add_to_library(pipeline, session)
+        except (QAError, ValueError, OSError) as exc:
+            added, problems = [], [f"the documents could not be added to the library: {exc}"]
+        for problem in problems:
+            gr.Warning(problem)
+        if not added:
+            return session, describe_session(session, problems, corpus_name=corpus_name, library=True), gr.skip()
+        gr.Info(f"Added {', '.join(added)} to the library: every user can now ask about them.")
+        # The shared index holds them now; the session's own copy would name them twice.
+        return None, describe_session(None, problems, corpus_name=corpus_name, library=True), describe_loaded(pipeline)
 
     def ask(question: str, top_k: int | None = None) -> dict:
         """Answer a question from the corpus; returns Answer.to_dict() (text None = the corpus doesn't say)."""
@@ -297,11 +321,14 @@ def build_app(pipeline: Pipeline, *, feedback_path: str | os.PathLike = DEFAULT_
                     gr.Textbox(value=describe_reader(pipeline), label="Reader (loaded from)", interactive=False,
                                elem_id="qa-reader")
                 with gr.Accordion("Your documents", open=True):
-                    uploads = gr.File(label=f"Add .txt, .md or .html files (up to {describe_size(max_upload_bytes)} "
-                                            "each)", file_count="multiple", file_types=list(UPLOAD_SUFFIXES),
-                                      elem_id="qa-upload")
-                    session_info = gr.Markdown(describe_session(None, corpus_name=corpus_name), elem_id="qa-session")
+                    uploads = gr.File(label=f"Add .txt, .md, .html, .pdf or .docx files (up to "
+                                            f"{describe_size(max_upload_bytes)} each)", file_count="multiple",
+                                      file_types=list(UPLOAD_SUFFIXES), elem_id="qa-upload")
+                    session_info = gr.Markdown(describe_session(None, corpus_name=corpus_name,
+                                                                library=allow_library_uploads), elem_id="qa-session")
                     reset = gr.Button(f"Back to {corpus_name} only", size="sm", elem_id="qa-reset")
+                    to_library = gr.Button("Add to the library", size="sm", elem_id="qa-add-library",
+                                           visible=allow_library_uploads)
 
         private = {"api_visibility": "private"}
         ask_inputs = [question, chatbot, turns, session, top_k, threshold]
@@ -312,6 +339,7 @@ def build_app(pipeline: Pipeline, *, feedback_path: str | os.PathLike = DEFAULT_
         chatbot.clear(lambda: [], None, [turns], **private)
         uploads.upload(on_upload, [uploads, session], [session, session_info, uploads], **private)
         reset.click(on_reset, None, [session, session_info], **private)
+        to_library.click(on_add_to_library, [session], [session, session_info, status], **private)
         demo.load(startup.watch, None, status, concurrency_limit=None, show_progress="hidden", **private)
         gr.api(ask, api_name="ask")
 
@@ -337,8 +365,9 @@ def run(args: argparse.Namespace) -> int:
     try:
         options = serve_options(args)
         pipeline = Pipeline(Settings.from_args(args))
-        # A wrong --corpus fails now, not on the page.
-        documents = load_corpus(pipeline.settings.corpus, profile=pipeline.settings.text_profile)
+        # A wrong --corpus fails now, not on the page (a bad file among good ones is named on the page).
+        documents = read_corpus(pipeline.settings.corpus_paths, max_bytes=pipeline.settings.max_file_bytes,
+                                profile=pipeline.settings.text_profile).documents
         pipeline.reader.warm_up()  # and so does a missing reader
     except (QAError, ValueError, OSError) as exc:
         print(f"qa serve: error: {exc}", file=sys.stderr)
@@ -347,7 +376,8 @@ def run(args: argparse.Namespace) -> int:
     demo = build_app(pipeline, feedback_path=options.feedback_file, examples=suggested_questions(documents),
                      title="Ask the documents" if multi else "Ask the article",
                      corpus_name="the documents" if multi else "the article",
-                     max_upload_bytes=options.max_upload_bytes, concurrency=options.concurrency)
+                     max_upload_bytes=options.max_upload_bytes, concurrency=options.concurrency,
+                     allow_library_uploads=options.allow_library_uploads)
     print(f"Serving on http://{options.host}:{options.port} (feedback: {Path(options.feedback_file).absolute()})",
           file=sys.stderr)
     try:

@@ -2,7 +2,9 @@
 
 Nothing here touches the shared index: :func:`add_uploads` asks the pipeline for an
 index extended with the new documents (only their chunks are embedded) and keeps it
-in a :class:`SessionCorpus`, which the UI holds per browser session.
+in a :class:`SessionCorpus`, which the UI holds per browser session. Only
+:func:`add_to_library`, which the server offers when an operator allows it
+(``--allow-library-uploads``), copies a session's files into the shared library.
 """
 
 from __future__ import annotations
@@ -27,6 +29,8 @@ class SessionCorpus:
 
     index: SearchIndex
     documents: tuple[Document, ...]
+    #: (file name, path of the uploaded copy) of each document, for :func:`add_to_library`.
+    files: tuple[tuple[str, str], ...] = ()
 
 
 def read_upload(path: str | os.PathLike, *, max_bytes: int = DEFAULT_MAX_UPLOAD_BYTES,
@@ -46,6 +50,7 @@ def add_uploads(pipeline, session: SessionCorpus | None, paths, *,
     """
     known = {d.id for d in pipeline.documents} | {d.id for d in (session.documents if session else ())}
     added: list[Document] = []
+    files: list[tuple[str, str]] = []
     problems: list[str] = []
     for path in paths:
         try:
@@ -59,8 +64,27 @@ def add_uploads(pipeline, session: SessionCorpus | None, paths, *,
             continue
         known.add(document.id)
         added.append(document)
+        files.append((Path(path).name, str(path)))
     if not added:
         return session, [], problems
     index = pipeline.with_documents(added, base=session.index if session else None)
     documents = (session.documents if session else ()) + tuple(added)
-    return SessionCorpus(index=index, documents=documents), added, problems
+    files = (session.files if session else ()) + tuple(files)
+    return SessionCorpus(index=index, documents=documents, files=files), added, problems
+
+
+def add_to_library(pipeline, session: SessionCorpus | None) -> tuple[list[str], list[str]]:
+    """Copy the session's uploaded files into the shared library and reload the shared index (only
+    their chunks are embedded). Returns the file names added and one message per file refused."""
+    from qa.library import add_files
+
+    if session is None or not session.files:
+        return [], ["upload documents first, then add them to the library"]
+    present = [(name, path) for name, path in session.files if Path(path).is_file()]
+    problems = [f"{name}: the uploaded copy is gone; upload it again" for name, path in session.files
+                if (name, path) not in present]
+    result = add_files(pipeline.settings, [path for _, path in present], names={path: name for name, path in present})
+    problems += [str(e) for e in result.refused]
+    if result.added:
+        pipeline.reload()
+    return [Path(d.source).name for d in result.added], problems

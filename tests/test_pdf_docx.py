@@ -1,0 +1,124 @@
+"""PDF and Word files, written here with fpdf2 and python-docx: paragraphs, pages, sections, bad files."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+
+import pytest
+
+from qa.corpus import chunk_document, load_corpus, load_document, read_corpus
+from qa.errors import CorpusError
+from tests.doc_files import HEADER, write_docx, write_encrypted_pdf, write_pdf, write_scanned_pdf
+
+
+@pytest.fixture(scope="module")
+def report_pdf(tmp_path_factory):
+    return write_pdf(tmp_path_factory.mktemp("pdf") / "harbour-report.pdf")
+
+
+def test_pdf_paragraphs_are_rebuilt_across_wraps_hyphens_and_pages(report_pdf):
+    document = load_document(report_pdf)
+    chunks = chunk_document(document)
+    assert document.title == "The Harbour Trust" and document.pages == 3
+    assert [(c.page, c.section, c.text) for c in chunks] == [
+        (1, "Who runs the harbour?", "The harbour is run by a trust of seven members who meet every month in the "
+                                     "old customs house. Its chair is Brigid Walsh, who was elected in 2019 after a "
+                                     "long campaign for the post."),
+        (1, "What does it cost?", "Mooring a small boat for a season costs 420 euros, and the fee has not changed "
+                                  "since the storm of 2021. The trust spends the money on dredging the channel and "
+                                  "on repairs to the north pier."),
+        (2, "Who keeps the lighthouse?", "The lighthouse on Skellig Point is kept by Tomas Berg, who climbs its 112 "
+                                         "steps twice a day."),
+        (3, "When is the regatta?", "The summer regatta is held on the second Saturday of July and draws about 300 "
+                                    "sailors from the whole coast."),
+    ]
+    # Running header and "Page N of 3" footers are gone; offsets are exact.
+    assert HEADER not in document.text and "Page 1" not in document.text
+    for chunk in chunks:
+        assert document.text[chunk.start : chunk.end] == chunk.text
+    # The paragraph that runs over the page break starts on page 1; its second half is on page 2.
+    spends = document.text.index("money on dredging")
+    assert document.page_at(spends) == 2 and document.page_at(document.text.index("Mooring")) == 1
+
+
+def test_pdf_without_running_lines_keeps_every_line(tmp_path):
+    pages = [[("lines", ["A one-page note: the ferry to Inis Mor leaves at nine."])]]
+    document = load_document(write_pdf(tmp_path / "note.pdf", pages, header=None, footers=False,
+                                       title="Ferry note"))
+    assert document.title == "Ferry note" and document.pages == 1
+    assert [c.text for c in chunk_document(document)] == ["A one-page note: the ferry to Inis Mor leaves at nine."]
+
+
+def test_docx_headings_become_sections_tables_rows_lists_paragraphs(tmp_path):
+    document = load_document(write_docx(tmp_path / "handbook.docx"))
+    chunks = chunk_document(document)
+    assert document.title == "Orchard cooperative handbook" and document.pages is None
+    assert [(c.section, c.kind, c.text, c.page) for c in chunks] == [
+        ("Who picks the apples?", "body", "The apples are picked by forty volunteers from the village of Ardmore, "
+                                          "who start at dawn in late September.", None),
+        ("What must pickers bring?", "body", "Gloves and a sun hat.", None),
+        ("What must pickers bring?", "body", "A flask of water, since the orchard has no tap.", None),
+        ("Opening hours", "table", "Shop: Cider barn; Opens: 9 am; Closes: 5 pm", None),
+        ("Opening hours", "table", "Shop: Farm stall; Opens: 7 am; Closes: noon", None),
+        ("Opening hours", "body", "Dogs are welcome on a lead.", None),
+    ]
+    for chunk in chunks:
+        assert document.text[chunk.start : chunk.end] == chunk.text
+
+
+def _zip_bomb(path):
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr("word/document.xml", b"\0" * (30 * 1024 * 1024))  # 30 MB of zeros pack to ~30 KB
+    return path
+
+
+@pytest.mark.parametrize("make,message", [
+    (lambda p: p.with_suffix(".pdf").write_bytes(b"%PDF-1.4\n1 0 obj <<"), "not a readable PDF"),
+    (lambda p: write_encrypted_pdf(p.with_suffix(".pdf")), "encrypted"),
+    (lambda p: write_scanned_pdf(p.with_suffix(".pdf")), "looks like a scanned document"),
+    (lambda p: p.with_suffix(".docx").write_bytes(b"just some text, not a zip"), "not a Word document"),
+    (lambda p: _zip_bomb(p.with_suffix(".docx")), "zip bomb"),
+    (lambda p: p.with_suffix(".docx").write_bytes(_empty_zip()), "not a readable Word document"),
+])
+def test_bad_files_are_refused_with_their_name(tmp_path, make, message):
+    make(tmp_path / "bad")
+    path = next(tmp_path.iterdir())
+    with pytest.raises(CorpusError, match=message) as caught:
+        load_document(path)
+    assert path.name in str(caught.value)
+
+
+def _empty_zip() -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("hello.txt", "hi")
+    return buffer.getvalue()
+
+
+def test_truncated_pdf_is_refused(report_pdf, tmp_path):
+    cut = tmp_path / "cut.pdf"
+    cut.write_bytes(report_pdf.read_bytes()[: report_pdf.stat().st_size // 2])
+    with pytest.raises(CorpusError, match="cut.pdf is not a readable PDF"):
+        load_document(cut)
+
+
+def test_oversized_file_is_refused(report_pdf):
+    with pytest.raises(CorpusError, match=r"harbour-report.pdf is \d+ KB; the limit is 1 KB"):
+        load_document(report_pdf, max_bytes=1024)
+
+
+def test_a_folder_with_one_bad_file_reads_the_good_ones_and_names_the_bad_one(report_pdf, tmp_path):
+    folder = tmp_path / "mixed"
+    folder.mkdir()
+    (folder / "harbour-report.pdf").write_bytes(report_pdf.read_bytes())
+    write_docx(folder / "handbook.docx")
+    (folder / "notes.txt").write_text("The ferry leaves at nine from the east quay.\n")
+    write_scanned_pdf(folder / "scan.pdf")
+    loaded = read_corpus(folder)
+    assert [d.id for d in loaded.documents] == ["handbook", "harbour-report", "notes"]
+    assert len(loaded.skipped) == 1 and loaded.skipped[0].path.endswith("scan.pdf")
+    assert "scan.pdf has no text layer" in str(loaded.skipped[0])
+    with pytest.raises(CorpusError, match="scan.pdf"):  # the strict loader still refuses the whole folder
+        load_corpus(folder)
