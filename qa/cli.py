@@ -88,6 +88,11 @@ def _add_settings(p) -> None:
     g.add_argument("--index-type", choices=("flat", "hnsw"), default=None)
     g.add_argument("--threads", type=int, default=None, help="torch threads")
     g.add_argument("--reader-precision", choices=("fp32", "int8"), default=None)
+    g.add_argument("--vector-store", choices=("faiss", "milvus"), default=None,
+                   help="where vectors are stored and searched (default faiss)")
+    g.add_argument("--milvus-uri", default=None,
+                   help="Milvus Lite file (.db) or server (http://host:19530); default INDEX_DIR/milvus.db")
+    g.add_argument("--milvus-collection", default=None, help="Milvus collection name (default qa_chunks)")
 
 
 def settings_from_args(args, environ: dict[str, str] | None = None):
@@ -105,6 +110,9 @@ def settings_from_args(args, environ: dict[str, str] | None = None):
         index_type=args.index_type,
         threads=args.threads,
         reader_precision=args.reader_precision,
+        vector_store=args.vector_store,
+        milvus_uri=args.milvus_uri,
+        milvus_collection=args.milvus_collection,
     )
 
 
@@ -191,20 +199,17 @@ def _add_index(sub) -> None:
 
 def _run_index(args) -> int:
     import time
-    from pathlib import Path
-
-    from qa.retriever.index import MANIFEST
 
     pipeline = _pipeline(args)
-    directory = Path(pipeline.settings.index_dir)
-    if args.rebuild:
-        (directory / MANIFEST).unlink(missing_ok=True)  # without its manifest the index is rebuilt
     started = time.perf_counter()
-    index = pipeline.search_index()
+    index = pipeline.search_index(rebuild=args.rebuild)
     seconds = time.perf_counter() - started
     verb = "built" if pipeline.index_was_built else "loaded"
+    s = pipeline.settings
+    where = (f"Milvus collection {s.milvus_collection!r} at {s.milvus_target}" if s.vector_store == "milvus"
+             else s.index_dir)
     print(f"index {verb} in {seconds:.1f}s: {len(pipeline.documents)} document(s), {len(index.chunks)} chunks "
-          f"in {directory}")
+          f"in {where}")
     return 0
 
 
@@ -337,7 +342,10 @@ def _add_bench(sub) -> None:
     p.add_argument("--no-cold", action="store_true", help="skip the fresh-process cold-start measurement")
     p.add_argument("--json", default=None, help="also write the figures to this JSON file")
     p.add_argument("--scale", type=int, default=None, metavar="N",
-                   help="instead: index N generated paragraphs, compare flat and HNSW FAISS indexes")
+                   help="instead: index N generated paragraphs in each vector store (--stores) and measure them")
+    p.add_argument("--stores", default="faiss,faiss-hnsw,milvus",
+                   help="with --scale: comma-separated stores among faiss, faiss-hnsw, milvus")
+    p.add_argument("--asks", type=int, default=20, help="with --scale: questions asked end to end per store")
     p.add_argument("--load", type=int, default=None, metavar="CLIENTS",
                    help="instead: CLIENTS concurrent gradio clients x --per-client questions against the app")
     p.add_argument("--per-client", type=int, default=10)
@@ -366,7 +374,8 @@ def _run_bench(args) -> int:
     elif args.scale:
         from qa.evaluation.bench import scale_benchmark
 
-        results = scale_benchmark(args.scale, log=log)
+        results = scale_benchmark(args.scale, stores=[s.strip() for s in args.stores.split(",") if s.strip()],
+                                  asks=args.asks, settings=settings_from_args(args), log=log)
         console.print_json(json.dumps(results))
     else:
         from qa.evaluation.bench import print_benchmark, run_benchmark

@@ -74,6 +74,10 @@ class Settings:
     alternatives: int = 3
     #: Weight of the heading-plus-paragraph embedding mixed into each paragraph's own embedding.
     heading_weight: float = 0.5
+    #: How a heading enters its paragraphs' vectors: "mixed" (paragraph + heading_weight x heading-and-
+    #: paragraph, two embeddings), "cached" (paragraph + heading_weight x the heading's own embedding, once
+    #: per heading) or "joint" (heading and paragraph embedded together, one embedding).
+    heading_embedding: str = "mixed"
     #: The reader sees a paragraph's section heading on the line above it (answers are never taken
     #: from the heading). News-style training passages put headings there too.
     read_headings: bool = True
@@ -83,6 +87,15 @@ class Settings:
     max_question_chars: int = 2000
     #: Torch threads for the reader and embedder; None leaves torch's default.
     threads: int | None = None
+    #: Where chunk vectors are stored and searched: "faiss" (in process, files in index_dir) or "milvus".
+    vector_store: str = "faiss"
+    #: The Milvus to use: a Milvus Lite file (``.db``) or a server, ``http://host:19530``;
+    #: None means ``<index_dir>/milvus.db``.
+    milvus_uri: str | None = None
+    #: The collection (an alias, which qa points at the build of the current corpus).
+    milvus_collection: str = "qa_chunks"
+    #: Seconds any one call to Milvus may take before it fails with a message.
+    milvus_timeout: float = 10.0
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None, **overrides) -> "Settings":
@@ -111,6 +124,12 @@ class Settings:
             raise ValueError(f"reader_precision must be fp32 or int8, not {self.reader_precision!r}")
         if self.index_type not in ("flat", "hnsw"):
             raise ValueError(f"index_type must be flat or hnsw, not {self.index_type!r}")
+        if self.heading_embedding not in ("mixed", "cached", "joint"):
+            raise ValueError(f"heading_embedding must be mixed, cached or joint, not {self.heading_embedding!r}")
+        if self.vector_store not in ("faiss", "milvus"):
+            raise ValueError(f"vector_store must be faiss or milvus, not {self.vector_store!r}")
+        if self.milvus_timeout <= 0:
+            raise ValueError("milvus_timeout must be positive")
         if self.answer_threshold is not None and not 0.0 <= self.answer_threshold <= 1.0:
             raise ValueError("answer_threshold must be between 0 and 1")
         if self.max_seq_length < 128 or self.max_seq_length > 512:
@@ -119,6 +138,11 @@ class Settings:
         if not 0 <= self.doc_stride < self.max_seq_length - MAX_QUERY_TOKENS - 4:
             raise ValueError(f"doc_stride must be below max_seq_length - {MAX_QUERY_TOKENS + 4}")
         return self
+
+    @property
+    def milvus_target(self) -> str:
+        """The Milvus URI in use: the setting, or a Milvus Lite file in the index folder."""
+        return self.milvus_uri or str(Path(self.index_dir) / "milvus.db")
 
     def replace(self, **changes) -> "Settings":
         """A copy with some settings changed (None values are ignored)."""

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+import sys
 import threading
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import replace
+from pathlib import Path
 
 from qa.config import Settings
 from qa.corpus.chunking import Chunk, chunk_corpus, normalize_space, sentence_spans
@@ -22,8 +24,9 @@ from qa.followup import Turn, rewrite_followup
 from qa.reader.decoding import DecodedSpans, confidence, suppress_overlaps, without_lead_in
 from qa.reader.reader import ExtractiveReader
 from qa.retriever.embedding import Embedder, embed_chunks
-from qa.retriever.index import FORMAT_VERSION, load_or_build_index
+from qa.retriever.index import FORMAT_VERSION, MANIFEST, load_or_build_index
 from qa.retriever.retriever import Retriever, SearchIndex
+from qa.retriever.store import VectorStore
 from qa.types import Answer, Citation, Passage
 
 #: Alternatives whose confidence is below this are noise, not alternatives.
@@ -65,7 +68,7 @@ class Pipeline:
         self.retriever = Retriever(self.embedder, mode=s.retrieval, candidates=s.candidates, rrf_k=s.rrf_k)
         self.reader = ExtractiveReader(s.reader, max_seq_length=s.max_seq_length, doc_stride=s.doc_stride,
                                        max_answer_tokens=s.max_answer_tokens, precision=s.reader_precision)
-        self._index: SearchIndex | None = None
+        self._index: VectorStore | None = None
         self._documents: list[Document] | None = None
         self._lock = threading.Lock()
         self.index_was_built = False
@@ -77,27 +80,45 @@ class Pipeline:
         self.search_index()
         return list(self._documents or [])
 
-    def search_index(self, *, log=None) -> SearchIndex:
-        """The corpus's index, loaded from ``index_dir`` or built (and saved) on first use."""
+    def search_index(self, *, log=None, rebuild: bool = False) -> VectorStore:
+        """The corpus's vector store: the FAISS index in ``index_dir`` or the Milvus collection, loaded,
+        or built (and saved) on first use; ``rebuild`` builds it again even when it is up to date."""
         with self._lock:
-            if self._index is None:
+            if self._index is None or rebuild:
                 if self.settings.threads:
                     import torch
 
                     torch.set_num_threads(self.settings.threads)
                 documents = load_corpus(self.settings.corpus)
                 chunks = chunk_corpus(documents, max_chars=self.settings.chunk_max_chars)
-                dense, built = load_or_build_index(
-                    self.settings.index_dir, self._fingerprint(chunks), chunks,
-                    lambda todo: self._embed_chunks(todo, progress=True),
-                    index_type=self.settings.index_type, log=log,
-                    describe={"embedding_model": self.embedder.model_path, "documents": [d.source for d in documents],
-                              "chunk_max_chars": self.settings.chunk_max_chars,
-                              "heading_weight": self.settings.heading_weight,
-                              "index_type": self.settings.index_type},
-                )
-                self._documents, self._index, self.index_was_built = documents, SearchIndex.over(dense), built
+                if self.settings.vector_store == "milvus":
+                    store, built = self._milvus_store(chunks, log=log, rebuild=rebuild)
+                else:
+                    if rebuild:  # without its manifest the index is rebuilt
+                        (Path(self.settings.index_dir) / MANIFEST).unlink(missing_ok=True)
+                    dense, built = load_or_build_index(
+                        self.settings.index_dir, self._fingerprint(chunks), chunks,
+                        lambda todo: self._embed_chunks(todo, progress=True),
+                        index_type=self.settings.index_type, log=log,
+                        describe={"embedding_model": self.embedder.model_path,
+                                  "documents": [d.source for d in documents],
+                                  "chunk_max_chars": self.settings.chunk_max_chars,
+                                  "heading_weight": self.settings.heading_weight,
+                                  "index_type": self.settings.index_type},
+                    )
+                    store = SearchIndex.over(dense)
+                self._documents, self._index, self.index_was_built = documents, store, built
             return self._index
+
+    def _milvus_store(self, chunks: list[Chunk], *, log=None, rebuild: bool = False):
+        from qa.retriever.milvus import open_store
+
+        s = self.settings
+        log = log or (lambda message: print(message, file=sys.stderr))
+        return open_store(s.milvus_target, s.milvus_collection, self._fingerprint(chunks), chunks,
+                          lambda todo: self._embed_chunks(todo, progress=True), embedding=self.embedder.fingerprint,
+                          recipe=json.dumps([self.embedder.fingerprint, s.heading_weight, s.heading_embedding]),
+                          index_type=s.index_type, timeout=s.milvus_timeout, rebuild=rebuild, log=log)
 
     def _fingerprint(self, chunks: Sequence[Chunk]) -> str:
         """What the index depends on: the chunks themselves (so parser and chunker changes count too),
@@ -110,9 +131,11 @@ class Pipeline:
             "heading_weight": self.settings.heading_weight,
             "index_type": self.settings.index_type,
         }
+        if self.settings.heading_embedding != "mixed":  # absent for the default, so existing indexes stay valid
+            recipe["heading_embedding"] = self.settings.heading_embedding
         return hashlib.sha256(json.dumps(recipe, sort_keys=True).encode()).hexdigest()
 
-    def with_documents(self, documents: Sequence[Document], base: SearchIndex | None = None) -> SearchIndex:
+    def with_documents(self, documents: Sequence[Document], base: VectorStore | None = None) -> VectorStore:
         """An index of this corpus plus ``documents`` (e.g. a user's uploads), built incrementally:
         only the new chunks are embedded, and the saved index is left untouched."""
         base = base if base is not None else self.search_index()
@@ -125,7 +148,8 @@ class Pipeline:
         return base.extended(chunks, self._embed_chunks(chunks))
 
     def _embed_chunks(self, chunks: list[Chunk], *, progress: bool = False):
-        return embed_chunks(self.embedder, chunks, heading_weight=self.settings.heading_weight, progress=progress)
+        return embed_chunks(self.embedder, chunks, heading_weight=self.settings.heading_weight,
+                            heading_mode=self.settings.heading_embedding, progress=progress)
 
     def warm_up(self) -> None:
         """Load the index and both models now, so the first question is as fast as the rest."""
@@ -142,12 +166,12 @@ class Pipeline:
     # --- the public method ----------------------------------------------------
 
     def ask(self, question: str, *, top_k: int | None = None, history: Sequence[Turn] | None = None,
-            threshold: float | None = None, index: SearchIndex | None = None,
+            threshold: float | None = None, index: VectorStore | None = None,
             retrieval: str | None = None) -> Answer:
         """Answer ``question`` from the corpus, quoting a span verbatim and citing where it is.
 
         ``history`` holds earlier (question, answer text) turns, oldest first, for
-        follow-ups; ``index`` replaces the corpus index (see :meth:`with_documents`);
+        follow-ups; ``index`` replaces the corpus's store (see :meth:`with_documents`);
         ``top_k``, ``threshold`` and ``retrieval`` override the settings for this call.
         """
         asked = clean_question(question, self.settings.max_question_chars)
