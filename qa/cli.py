@@ -205,11 +205,8 @@ def _run_index(args) -> int:
     index = pipeline.search_index(rebuild=args.rebuild)
     seconds = time.perf_counter() - started
     verb = "built" if pipeline.index_was_built else "loaded"
-    s = pipeline.settings
-    where = (f"Milvus collection {s.milvus_collection!r} at {s.milvus_target}" if s.vector_store == "milvus"
-             else s.index_dir)
     print(f"index {verb} in {seconds:.1f}s: {len(pipeline.documents)} document(s), {len(index.chunks)} chunks "
-          f"in {where}")
+          f"in {pipeline.settings.store_location}")
     return 0
 
 
@@ -313,6 +310,8 @@ def _add_eval(sub) -> None:
     p.add_argument("--reference", default=None,
                    help="report.json to compare with (default: the one in eval/reports, kept in git)")
     p.add_argument("--no-read-all", action="store_true", help="skip the read-every-chunk baseline")
+    p.add_argument("--compare-stores", action="store_true",
+                   help="instead: ask every question of the FAISS and the Milvus store and count identical answers")
     _add_settings(p)
 
 
@@ -325,6 +324,18 @@ def _run_eval(args) -> int:
     from qa.evaluation.run import DEFAULT_QUESTIONS, DEFAULT_REPORTS, evaluate
 
     console = Console(stderr=False)
+    if args.compare_stores:
+        from qa.evaluation.run import load_questions, select
+        from qa.evaluation.stores import compare_stores
+
+        questions = select(load_questions(args.questions or DEFAULT_QUESTIONS), args.limit)
+        results = compare_stores(settings_from_args(args), questions,
+                                 log=lambda message: console.print(f"[dim]{message}[/]"))
+        console.print_json(json.dumps(results))
+        if args.output:
+            Path(args.output).mkdir(parents=True, exist_ok=True)
+            (Path(args.output) / "stores.json").write_text(json.dumps(results, indent=2) + "\n")
+        return 0
     reference_path = Path(args.reference) if args.reference else DEFAULT_REPORTS / "report.json"
     reference = json.loads(reference_path.read_text()) if reference_path.is_file() else None
     report = evaluate(settings_from_args(args), questions_path=args.questions or DEFAULT_QUESTIONS,

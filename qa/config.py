@@ -144,6 +144,13 @@ class Settings:
         """The Milvus URI in use: the setting, or a Milvus Lite file in the index folder."""
         return self.milvus_uri or str(Path(self.index_dir) / "milvus.db")
 
+    @property
+    def store_location(self) -> str:
+        """Where the vectors live, for people: the index folder or the Milvus collection and URI."""
+        if self.vector_store == "milvus":
+            return f"Milvus collection {self.milvus_collection!r} at {self.milvus_target}"
+        return self.index_dir
+
     def replace(self, **changes) -> "Settings":
         """A copy with some settings changed (None values are ignored)."""
         return dataclasses.replace(self, **{k: v for k, v in changes.items() if v is not None}).validated()

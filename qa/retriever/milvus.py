@@ -79,7 +79,8 @@ def connect(uri: str, timeout: float = DEFAULT_TIMEOUT_S):
                                         "nor a Milvus Lite file ending in .db")
         Path(uri).parent.mkdir(parents=True, exist_ok=True)
     try:
-        return MilvusClient(uri=uri, timeout=timeout)
+        client = MilvusClient(uri=uri, timeout=timeout)
+        version = client.get_server_version(timeout=timeout)
     except (MilvusException, OSError) as exc:
         if local and _locked_by_another_process(Path(uri)):
             raise StoreInUseError(
@@ -87,6 +88,18 @@ def connect(uri: str, timeout: float = DEFAULT_TIMEOUT_S):
                 "file): stop that process, give this one its own file, or share a Milvus server "
                 "(milvus_uri=http://host:19530)") from None
         raise StoreUnavailableError(f"cannot reach Milvus at {uri}: {_message(exc)}") from None
+    if not local and _too_old(version):
+        raise StoreUnavailableError(f"Milvus at {uri} is version {version}; qa needs Milvus 2.5 or later "
+                                    "(BM25 full-text search)")
+    return client
+
+
+def _too_old(version: str) -> bool:
+    """Servers before 2.5 have no BM25 function (2.3 not even sparse vectors)."""
+    import re
+
+    found = re.match(r"v?(\d+)\.(\d+)", str(version))
+    return bool(found) and (int(found.group(1)), int(found.group(2))) < (2, 5)
 
 
 def _locked_by_another_process(path: Path) -> bool:

@@ -178,7 +178,7 @@ def describe_loaded(pipeline: Pipeline) -> str:
     index = pipeline.search_index()
     verb = "built in" if pipeline.index_was_built else "loaded from"
     return (f"**Corpus:** {describe_corpus(pipeline.documents)}, {len(index.chunks)} passages, index {verb} "
-            f"{render.escape_text(pipeline.settings.index_dir)} \u00b7 "
+            f"{render.escape_text(pipeline.settings.store_location)} \u00b7 "
             f"**Reader:** {render.escape_text(describe_reader(pipeline))}")
 
 
