@@ -55,19 +55,23 @@ def clean_question(question, max_chars: int) -> str:
 class Pipeline:
     """Question answering over one corpus. ``Pipeline()`` uses the settings from the environment.
 
-    >>> pipeline = Pipeline(top_k=3)                     # doctest: +SKIP
+    ``embedder`` and ``reader`` replace the components the settings describe (for instance to share
+    loaded models between pipelines); they are used as given.
+
+    >>> pipeline = Pipeline(Settings.from_env(top_k=3))        # doctest: +SKIP
     >>> pipeline.ask("How many fighters does ISIS-K have?").text   # doctest: +SKIP
     '2,000'
     """
 
-    def __init__(self, settings: Settings | None = None, **overrides) -> None:
-        base = settings if settings is not None else Settings.from_env()
-        self.settings = base.replace(**overrides) if overrides else base.validated()
-        s = self.settings
-        self.embedder = Embedder(s.embedding_model)
-        self.retriever = Retriever(self.embedder, mode=s.retrieval, candidates=s.candidates, rrf_k=s.rrf_k)
-        self.reader = ExtractiveReader(s.reader, max_seq_length=s.max_seq_length, doc_stride=s.doc_stride,
-                                       max_answer_tokens=s.max_answer_tokens, precision=s.reader_precision)
+    def __init__(self, settings: Settings | None = None, *, embedder: Embedder | None = None,
+                 reader: ExtractiveReader | None = None) -> None:
+        if isinstance(reader, (str, bytes)) or (settings is not None and not isinstance(settings, Settings)):
+            raise TypeError("Pipeline takes Settings and, optionally, component objects: "
+                            "Pipeline(Settings(reader=...)), not Pipeline(reader='...')")
+        self.settings = s = (settings if settings is not None else Settings.from_env()).validated()
+        self.embedder = embedder if embedder is not None else Embedder(s.embedding_model)
+        self.retriever = Retriever.from_settings(self.embedder, s)
+        self.reader = reader if reader is not None else ExtractiveReader.from_settings(s)
         self._index: VectorStore | None = None
         self._documents: list[Document] | None = None
         self._lock = threading.Lock()
@@ -98,7 +102,7 @@ class Pipeline:
                         (Path(self.settings.index_dir) / MANIFEST).unlink(missing_ok=True)
                     dense, built = load_or_build_index(
                         self.settings.index_dir, self._fingerprint(chunks), chunks,
-                        lambda todo: self._embed_chunks(todo, progress=True),
+                        lambda todo: self.embed_chunks(todo, progress=True),
                         index_type=self.settings.index_type, log=log,
                         describe={"embedding_model": self.embedder.model_path,
                                   "documents": [d.source for d in documents],
@@ -116,7 +120,7 @@ class Pipeline:
         s = self.settings
         log = log or (lambda message: print(message, file=sys.stderr))
         return open_store(s.milvus_target, s.milvus_collection, self._fingerprint(chunks), chunks,
-                          lambda todo: self._embed_chunks(todo, progress=True), embedding=self.embedder.fingerprint,
+                          lambda todo: self.embed_chunks(todo, progress=True), embedding=self.embedder.fingerprint,
                           recipe=json.dumps([self.embedder.fingerprint, s.heading_weight, s.heading_embedding]),
                           index_type=s.index_type, timeout=s.milvus_timeout, rebuild=rebuild, log=log)
 
@@ -145,9 +149,10 @@ class Pipeline:
         if clash:
             raise ValueError(f"a document named {clash[0]!r} is already in the corpus")
         chunks = chunk_corpus(list(documents), max_chars=self.settings.chunk_max_chars)
-        return base.extended(chunks, self._embed_chunks(chunks))
+        return base.extended(chunks, self.embed_chunks(chunks))
 
-    def _embed_chunks(self, chunks: list[Chunk], *, progress: bool = False):
+    def embed_chunks(self, chunks: list[Chunk], *, progress: bool = False):
+        """The index vectors of ``chunks``, as this pipeline's settings make them."""
         return embed_chunks(self.embedder, chunks, heading_weight=self.settings.heading_weight,
                             heading_mode=self.settings.heading_embedding, progress=progress)
 

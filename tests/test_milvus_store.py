@@ -3,6 +3,7 @@ hybrid retrieval through Milvus's BM25, and clear failures (real model, real Mil
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import subprocess
@@ -11,7 +12,7 @@ import time
 
 import pytest
 
-from qa import Pipeline
+from qa import Pipeline, Settings
 from qa.errors import StoreInUseError, StoreUnavailableError, VectorStoreError
 from qa.retriever.milvus import MilvusStore, connect, open_store
 from qa.retriever.store import LayeredStore
@@ -26,17 +27,16 @@ QUESTIONS = [json.loads(line)["question"] for line in (ROOT / "eval" / "question
 @pytest.fixture(scope="module")
 def stores(fresh_pipeline, tmp_path_factory):
     """The article in both stores, with the shipped reader; one embedder, one reader, one embedding pass."""
-    faiss_pipeline = Pipeline(fresh_pipeline.settings.replace(reader=None, answer_threshold=None))
-    faiss_pipeline.embedder = faiss_pipeline.retriever.embedder = fresh_pipeline.embedder
+    faiss_pipeline = Pipeline(dataclasses.replace(fresh_pipeline.settings, reader=None, answer_threshold=None),
+                              embedder=fresh_pipeline.embedder)
     faiss_store = faiss_pipeline.search_index()
     uri = str(tmp_path_factory.mktemp("milvus") / "article.db")
-    milvus_pipeline = Pipeline(faiss_pipeline.settings.replace(vector_store="milvus", milvus_uri=uri))
-    milvus_pipeline.embedder = milvus_pipeline.retriever.embedder = fresh_pipeline.embedder
-    milvus_pipeline.reader = faiss_pipeline.reader
+    milvus_pipeline = Pipeline(faiss_pipeline.settings.replace(vector_store="milvus", milvus_uri=uri),
+                               embedder=fresh_pipeline.embedder, reader=faiss_pipeline.reader)
     # The FAISS store's vectors for the same chunks and model: the article is embedded once per session.
     rows = {c.id: i for i, c in enumerate(faiss_store.chunks)}
     stored = faiss_store.dense.faiss_index.reconstruct_n(0, len(rows))
-    milvus_pipeline._embed_chunks = lambda chunks, progress=False: stored[[rows[c.id] for c in chunks]]
+    milvus_pipeline.embed_chunks = lambda chunks, progress=False: stored[[rows[c.id] for c in chunks]]
     milvus_store = milvus_pipeline.search_index(log=lambda message: None)
     return faiss_pipeline, milvus_pipeline, faiss_store, milvus_store, uri
 
@@ -45,9 +45,8 @@ def test_the_article_is_a_milvus_collection_reused_when_nothing_changed(stores):
     _, milvus_pipeline, faiss_store, milvus_store, uri = stores
     assert isinstance(milvus_store, MilvusStore) and milvus_pipeline.index_was_built
     assert [c.id for c in milvus_store.chunks] == [c.id for c in faiss_store.chunks]
-    again = Pipeline(milvus_pipeline.settings)
-    again.embedder = again.retriever.embedder = milvus_pipeline.embedder
-    again._embed_chunks = lambda *a, **k: pytest.fail("re-embedded an unchanged corpus")
+    again = Pipeline(milvus_pipeline.settings, embedder=milvus_pipeline.embedder)
+    again.embed_chunks = lambda *a, **k: pytest.fail("re-embedded an unchanged corpus")
     assert isinstance(again.search_index(), MilvusStore) and not again.index_was_built
 
 
@@ -88,9 +87,7 @@ def test_rebuilt_incrementally_when_the_corpus_changes_and_refused_for_another_m
     messages = []
 
     def pipeline():
-        p = Pipeline(**settings)
-        p.embedder = p.retriever.embedder = fresh_pipeline.embedder
-        return p
+        return Pipeline(Settings.from_env(**settings), embedder=fresh_pipeline.embedder)
 
     first = pipeline()
     assert len(first.search_index(log=messages.append).chunks) == 2 and first.index_was_built
@@ -126,8 +123,8 @@ def test_rebuilt_incrementally_when_the_corpus_changes_and_refused_for_another_m
 
 
 def test_an_unreachable_milvus_fails_fast_with_a_message(tmp_path):
-    pipeline = Pipeline(corpus=(str(ARTICLE),), index_dir=str(tmp_path), vector_store="milvus",
-                        milvus_uri="http://127.0.0.1:9", milvus_timeout=3)
+    pipeline = Pipeline(Settings.from_env(corpus=(str(ARTICLE),), index_dir=str(tmp_path), vector_store="milvus",
+                                          milvus_uri="http://127.0.0.1:9", milvus_timeout=3))
     started = time.perf_counter()
     with pytest.raises(StoreUnavailableError, match=r"cannot reach Milvus at http://127\.0\.0\.1:9"):
         pipeline.search_index()

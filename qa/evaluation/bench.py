@@ -48,8 +48,8 @@ def fresh_index_build_seconds(pipeline) -> float:
     with tempfile.TemporaryDirectory() as directory:
         # A Milvus server given by milvus_uri gets a collection of its own for this, not the served one.
         fresh = Pipeline(pipeline.settings.replace(index_dir=directory,
-                                                   milvus_collection=f"{pipeline.settings.milvus_collection}_bench"))
-        fresh.embedder = pipeline.embedder
+                                                   milvus_collection=f"{pipeline.settings.milvus_collection}_bench"),
+                         embedder=pipeline.embedder, reader=pipeline.reader)
         started = time.perf_counter()
         fresh.search_index(log=lambda message: None)
         return time.perf_counter() - started
@@ -92,9 +92,7 @@ def run_benchmark(settings: Settings | None = None, *, repeats: int = 5, include
     from qa.reader.reader import ExtractiveReader
 
     other_precision = "int8" if settings.reader_precision == "fp32" else "fp32"
-    other_reader = ExtractiveReader(settings.reader, max_seq_length=settings.max_seq_length,
-                                    doc_stride=settings.doc_stride, max_answer_tokens=settings.max_answer_tokens,
-                                    precision=other_precision)
+    other_reader = ExtractiveReader.from_settings(settings.replace(reader_precision=other_precision))
     other_reader.warm_up()
     other_name = f"reader_{other_precision}"
     from qa.retriever.retriever import SearchIndex
@@ -237,7 +235,7 @@ def scale_benchmark(n_paragraphs: int = 10_000, *, stores=SCALE_STORES, queries:
         out["heading_modes_chunks_per_s"][mode] = round(len(sample) / (time.perf_counter() - started), 1)
     log(f"embedding {len(chunks)} chunks ({settings.heading_embedding} headings)")
     started = time.perf_counter()
-    vectors = pipeline._embed_chunks(chunks, progress=True)
+    vectors = pipeline.embed_chunks(chunks, progress=True)
     embed_s = time.perf_counter() - started
     out.update(embed_s=round(embed_s, 1), embed_chunks_per_s=round(len(chunks) / embed_s, 1))
     questions = scale_questions(chunks, queries)

@@ -20,9 +20,7 @@ def compare_stores(settings: Settings, questions, *, log=None) -> dict:
 
     log = log or (lambda message: None)
     faiss = Pipeline(settings.replace(vector_store="faiss"))
-    milvus = Pipeline(settings.replace(vector_store="milvus"))
-    milvus.embedder = milvus.retriever.embedder = faiss.embedder
-    milvus.reader = faiss.reader
+    milvus = Pipeline(settings.replace(vector_store="milvus"), embedder=faiss.embedder, reader=faiss.reader)
     log("loading the FAISS index and the Milvus collection")
     faiss.warm_up()
     milvus.search_index(log=log)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import threading
 from dataclasses import dataclass
 from functools import cached_property
@@ -11,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from qa.config import MAX_QUERY_TOKENS, SHIPPED_READER_DIR, quiet_model_loading
+from qa.config import MAX_QUERY_TOKENS, SHIPPED_READER_DIR, Settings, hub_downloads_allowed, quiet_model_loading
 from qa.errors import ReaderError
 from qa.reader.decoding import DecodedSpans, decode_spans
 
@@ -45,9 +44,10 @@ class ExtractiveReader:
     first time); None means the reader shipped with this package.
     """
 
-    def __init__(self, model: str | None = None, *, max_seq_length: int = 256, doc_stride: int = 96,
-                 max_answer_tokens: int = 30, max_query_tokens: int = MAX_QUERY_TOKENS, batch_size: int = 16,
-                 precision: str = "fp32", device: str | None = None) -> None:
+    def __init__(self, model: str | None = None, *, max_seq_length: int = Settings.max_seq_length,
+                 doc_stride: int = Settings.doc_stride, max_answer_tokens: int = Settings.max_answer_tokens,
+                 max_query_tokens: int = MAX_QUERY_TOKENS, batch_size: int = 16,
+                 precision: str = Settings.reader_precision, device: str | None = None) -> None:
         self.model = model
         self.precision = precision
         #: torch device; None means CUDA when present (int8 always runs on the CPU).
@@ -60,6 +60,13 @@ class ExtractiveReader:
         self._loaded = None
         self._lock = threading.Lock()
         self._tokenizer_lock = threading.Lock()
+
+    @classmethod
+    def from_settings(cls, settings: Settings, **options) -> "ExtractiveReader":
+        """The reader ``settings`` describe; ``options`` (``device``, ``batch_size``, ...) override them."""
+        return cls(**{"model": settings.reader, "max_seq_length": settings.max_seq_length,
+                      "doc_stride": settings.doc_stride, "max_answer_tokens": settings.max_answer_tokens,
+                      "precision": settings.reader_precision, **options})
 
     @property
     def source(self) -> str:
@@ -89,12 +96,13 @@ class ExtractiveReader:
                     quiet_model_loading()
 
                     local = Path(source).is_dir()
-                    tokenizer = AutoTokenizer.from_pretrained(source, local_files_only=local)
-                    model = AutoModelForQuestionAnswering.from_pretrained(source, local_files_only=local,
+                    offline = local or not hub_downloads_allowed()
+                    tokenizer = AutoTokenizer.from_pretrained(source, local_files_only=offline)
+                    model = AutoModelForQuestionAnswering.from_pretrained(source, local_files_only=offline,
                                                                           dtype=torch.float32)
                 except (OSError, ValueError) as exc:
                     hint = ""
-                    if not local and os.environ.get("HF_HUB_OFFLINE") == "1":
+                    if not local and not hub_downloads_allowed():
                         hint = (" (qa keeps the Hugging Face hub off: to download a hub reader once, run with "
                                 "HF_HUB_OFFLINE=0 TRANSFORMERS_OFFLINE=0; later runs use the cached copy)")
                     raise ReaderError(f"cannot load the reader from {source}: {exc}{hint}") from exc

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from qa.config import packaged_embedding_model_path, quiet_model_loading
+from qa.config import Settings, packaged_embedding_model_path, quiet_model_loading
 
 
 class Embedder:
@@ -75,7 +75,8 @@ class Embedder:
 HEADING_MODES = ("mixed", "joint", "cached")
 
 
-def embed_chunks(embedder: Embedder, chunks, *, heading_weight: float = 0.5, heading_mode: str = "mixed",
+def embed_chunks(embedder: Embedder, chunks, *, heading_weight: float = Settings.heading_weight,
+                 heading_mode: str = Settings.heading_embedding,
                  progress: bool = False) -> np.ndarray:
     """Chunk vectors, unit length, in one of three ways for a chunk under a heading:
 

@@ -13,11 +13,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from qa.config import RETRIEVAL_MODES
 from qa.corpus.chunking import Chunk
 from qa.retriever.fusion import reciprocal_rank_fusion
 from qa.types import Passage
 
-MODES = ("hybrid", "dense", "bm25")
+MODES = RETRIEVAL_MODES
 
 
 class VectorStore(ABC):
