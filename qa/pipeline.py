@@ -24,9 +24,10 @@ from qa.followup import Turn, rewrite_followup
 from qa.reader.decoding import DecodedSpans, confidence, suppress_overlaps, without_lead_in
 from qa.reader.reader import ExtractiveReader
 from qa.retriever.embedding import Embedder, embed_chunks
-from qa.retriever.index import FORMAT_VERSION, MANIFEST, load_or_build_index
+from qa.retriever.index import FORMAT_VERSION, MANIFEST, VECTOR_CACHE, load_or_build_index
 from qa.retriever.retriever import Retriever, SearchIndex
 from qa.retriever.store import VectorStore
+from qa.retriever.vector_cache import EmbeddingCache
 from qa.types import Answer, Citation, Passage
 
 #: Alternatives whose confidence is below this are noise, not alternatives.
@@ -75,7 +76,10 @@ class Pipeline:
         self._index: VectorStore | None = None
         self._documents: list[Document] | None = None
         self._lock = threading.Lock()
+        self._vector_cache: EmbeddingCache | None = None
         self.index_was_built = False
+        #: Chunks really embedded (not found in the vector cache) when the index was last built.
+        self.chunks_embedded = 0
 
     # --- stages -------------------------------------------------------------
 
@@ -95,14 +99,14 @@ class Pipeline:
                     torch.set_num_threads(self.settings.threads)
                 documents = load_corpus(self.settings.corpus)
                 chunks = chunk_corpus(documents, max_chars=self.settings.chunk_max_chars)
+                self.chunks_embedded = 0
                 if self.settings.vector_store == "milvus":
                     store, built = self._milvus_store(chunks, log=log, rebuild=rebuild)
                 else:
                     if rebuild:  # without its manifest the index is rebuilt
                         (Path(self.settings.index_dir) / MANIFEST).unlink(missing_ok=True)
                     dense, built = load_or_build_index(
-                        self.settings.index_dir, self._fingerprint(chunks), chunks,
-                        lambda todo: self.embed_chunks(todo, progress=True),
+                        self.settings.index_dir, self._fingerprint(chunks), chunks, self._embed_corpus_chunks,
                         index_type=self.settings.index_type, log=log,
                         describe={"embedding_model": self.embedder.model_path,
                                   "documents": [d.source for d in documents],
@@ -119,9 +123,15 @@ class Pipeline:
 
         s = self.settings
         log = log or (lambda message: print(message, file=sys.stderr))
-        return open_store(s.milvus_target, s.milvus_collection, self._fingerprint(chunks), chunks,
-                          lambda todo: self.embed_chunks(todo, progress=True), embedding=self.embedder.fingerprint,
-                          recipe=json.dumps([self.embedder.fingerprint, s.heading_weight, s.heading_embedding]),
+
+        def embed(todo: list[Chunk]):
+            self.chunks_embedded = len(todo)
+            return self.embed_chunks(todo, progress=len(todo) > 256)
+
+        # The collection keeps every chunk's vector under a key of its content and this recipe, so a
+        # rebuild re-embeds only new or changed chunks (the collection is the vector cache here).
+        return open_store(s.milvus_target, s.milvus_collection, self._fingerprint(chunks), chunks, embed,
+                          embedding=self.embedder.fingerprint, recipe=self.embedding_recipe,
                           index_type=s.index_type, timeout=s.milvus_timeout, rebuild=rebuild, log=log)
 
     def _fingerprint(self, chunks: Sequence[Chunk]) -> str:
@@ -150,6 +160,35 @@ class Pipeline:
             raise ValueError(f"a document named {clash[0]!r} is already in the corpus")
         chunks = chunk_corpus(list(documents), max_chars=self.settings.chunk_max_chars)
         return base.extended(chunks, self.embed_chunks(chunks))
+
+    @property
+    def vector_cache(self) -> EmbeddingCache:
+        """The corpus's per-chunk vectors under ``index_dir/vector-cache``, for this embedding recipe."""
+        if self._vector_cache is None:
+            self._vector_cache = EmbeddingCache(Path(self.settings.index_dir) / VECTOR_CACHE,
+                                                self.embedding_recipe, log=self._log)
+        return self._vector_cache
+
+    @property
+    def embedding_recipe(self) -> str:
+        """Everything besides a chunk's own text and heading that shapes its vector."""
+        recipe = f"{self.embedder.fingerprint}|heading_weight={self.settings.heading_weight}"
+        if self.settings.heading_embedding != "mixed":  # absent for the default, so cached vectors stay valid
+            recipe += f"|heading_embedding={self.settings.heading_embedding}"
+        return recipe
+
+    @staticmethod
+    def _log(message: str) -> None:
+        print(message, file=sys.stderr)
+
+    def _embed_corpus_chunks(self, chunks: list[Chunk]):
+        """The corpus's vectors: cached ones reused, only new or changed chunks embedded. Vectors of
+        chunks no longer in the corpus are dropped from the cache. (Uploads never go through here:
+        a user's private documents are not written to disk.)"""
+        vectors = self.vector_cache.embed(chunks, lambda todo: self.embed_chunks(todo, progress=len(todo) > 256),
+                                          keep_only=True)
+        self.chunks_embedded = self.vector_cache.last_embedded
+        return vectors
 
     def embed_chunks(self, chunks: list[Chunk], *, progress: bool = False):
         """The index vectors of ``chunks``, as this pipeline's settings make them."""

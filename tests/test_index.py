@@ -10,7 +10,7 @@ import pytest
 
 from qa import Pipeline, Settings
 from qa.errors import IndexCorruptError
-from qa.retriever.index import CHUNKS, MANIFEST, VECTORS, load_index
+from qa.retriever.index import CHUNKS, MANIFEST, VECTOR_CACHE, VECTORS, load_index
 from tests.conftest import ARTICLE
 
 pytestmark = pytest.mark.slow
@@ -33,7 +33,7 @@ def test_built_persisted_and_reloaded_without_reembedding(corpus_dir, tmp_path, 
     first = make(corpus_dir, index_dir)
     built = first.search_index()
     assert first.index_was_built
-    assert {p.name for p in index_dir.iterdir()} == {MANIFEST, VECTORS, CHUNKS, ".lock"}
+    assert {p.name for p in index_dir.iterdir()} == {MANIFEST, VECTORS, CHUNKS, VECTOR_CACHE, ".lock"}
     manifest = json.loads((index_dir / MANIFEST).read_text())
     assert manifest["count"] == len(built.chunks) and "embedding_model" in manifest
 
@@ -154,3 +154,48 @@ def test_a_build_killed_midway_is_rebuilt(corpus_dir, tmp_path):
     index = again.search_index()
     assert any(c.doc_id == "more" for c in index.chunks)
     assert len(index.chunks) == index.dense.faiss_index.ntotal
+
+
+def _count_embedded_texts(pipeline) -> list[int]:
+    """Wrap the real embedder so that every text it really embeds is counted (it still embeds them)."""
+    counted: list[int] = []
+    real = pipeline.embedder.embed
+
+    def counting(texts, **kwargs):
+        counted.append(len(texts))
+        return real(texts, **kwargs)
+
+    pipeline.embedder.embed = counting
+    return counted
+
+
+def test_adding_changing_removing_a_document_re_embeds_only_its_chunks(corpus_dir, tmp_path):
+    index_dir = tmp_path / "index"
+    make(corpus_dir, index_dir).search_index()
+    extra = corpus_dir / "extra.md"
+    extra.write_text("# Extra\n\n## Keepers\n\nThe lighthouse keeper lives on Skellig island.\n\n"
+                     "She keeps three goats.\n")
+    added = make(corpus_dir, index_dir)
+    counted = _count_embedded_texts(added)
+    index = added.search_index()
+    new_chunks = [c for c in index.chunks if c.doc_id == "extra"]
+    assert added.index_was_built and added.chunks_embedded == len(new_chunks) == 2
+    assert sum(counted) == 2 * len(new_chunks)  # plain and heading+paragraph embeddings of the new chunks only
+
+    extra.write_text("# Extra\n\n## Keepers\n\nThe lighthouse keeper lives on Skellig island.\n\n"
+                     "She keeps four goats.\n")
+    changed = make(corpus_dir, index_dir)
+    counted = _count_embedded_texts(changed)
+    changed.search_index()
+    assert changed.chunks_embedded == 1 and sum(counted) == 2
+
+    extra.unlink()
+    removed = make(corpus_dir, index_dir)
+    counted = _count_embedded_texts(removed)
+    index = removed.search_index()
+    assert removed.index_was_built and sum(counted) == 0 and removed.chunks_embedded == 0
+    assert not any(c.doc_id == "extra" for c in index.chunks)
+    # The vectors are the same as a build from scratch.
+    fresh = make(corpus_dir, tmp_path / "fresh").search_index()
+    np.testing.assert_allclose(index.dense.faiss_index.reconstruct_n(0, len(index.chunks)),
+                               fresh.dense.faiss_index.reconstruct_n(0, len(fresh.chunks)), atol=1e-5)

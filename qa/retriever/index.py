@@ -5,6 +5,8 @@ Layout of an index directory::
     manifest.json   what the index was built from (fingerprint) and checksums of the files
     vectors.faiss   unit-length chunk embeddings (inner product = cosine)
     chunks.jsonl    one chunk per line, in vector order
+    vector-cache/   every chunk's vector by content hash (:mod:`qa.retriever.vector_cache`), so that
+                    a changed corpus re-embeds only its new or changed chunks
 
 Every file is written to a temporary name and renamed into place, the manifest
 last, so an interrupted build never passes for a finished one. A manifest whose
@@ -30,6 +32,7 @@ from qa.errors import IndexCorruptError
 
 FORMAT_VERSION = 1
 MANIFEST, VECTORS, CHUNKS = "manifest.json", "vectors.faiss", "chunks.jsonl"
+VECTOR_CACHE = "vector-cache"
 
 
 def _faiss():
