@@ -258,7 +258,7 @@ def scale_benchmark(n_paragraphs: int = 10_000, *, stores=SCALE_STORES, queries:
             result = json.loads(run.stdout.strip().splitlines()[-1])
             result["build_chunks_per_s_with_embedding"] = round(len(chunks) / (embed_s + result["build_s"]), 1)
             out["stores"][store] = result
-            log(f"{store}: {result}")
+            log(f"{store}: { {k: v for k, v in result.items() if k != 'hybrid_top10'} }")
         tops = {name: r.pop("hybrid_top10") for name, r in out["stores"].items()}
         if "faiss" in tops:
             for name, top in tops.items():
