@@ -105,23 +105,17 @@ def _add_index(sub) -> None:
 
 def _run_index(args) -> int:
     import time
-    from pathlib import Path
-
     import shutil
 
-    from qa.retriever.index import MANIFEST
-
     pipeline = _pipeline(args)
-    directory = Path(pipeline.settings.index_dir)
-    if args.rebuild:
-        (directory / MANIFEST).unlink(missing_ok=True)  # without its manifest the index is rebuilt
-        shutil.rmtree(pipeline.vector_cache.directory, ignore_errors=True)  # and every chunk embedded again
+    if args.rebuild:  # and every chunk embedded again
+        shutil.rmtree(pipeline.vector_cache.directory, ignore_errors=True)
     started = time.perf_counter()
-    index = pipeline.search_index()
+    index = pipeline.search_index(rebuild=args.rebuild)
     seconds = time.perf_counter() - started
     verb = "built" if pipeline.index_was_built else "loaded"
     print(f"index {verb} in {seconds:.1f}s: {len(pipeline.documents)} document(s), {len(index.chunks)} chunks "
-          f"in {directory}")
+          f"in {pipeline.settings.store_location}")
     return 0
 
 
@@ -313,6 +307,8 @@ def _add_eval(sub) -> None:
     p.add_argument("--reference", default=None,
                    help="report.json to compare with (default: the one in eval/reports, kept in git)")
     p.add_argument("--no-read-all", action="store_true", help="skip the read-every-chunk baseline")
+    p.add_argument("--compare-stores", action="store_true",
+                   help="instead: ask every question of the FAISS and the Milvus store and count identical answers")
     _add_settings(p)
 
 
@@ -325,6 +321,18 @@ def _run_eval(args) -> int:
     from qa.evaluation.run import DEFAULT_QUESTIONS, DEFAULT_REPORTS, evaluate
 
     console = Console(stderr=False)
+    if args.compare_stores:
+        from qa.evaluation.run import load_questions, select
+        from qa.evaluation.stores import compare_stores
+
+        questions = select(load_questions(args.questions or DEFAULT_QUESTIONS), args.limit)
+        results = compare_stores(settings_from_args(args), questions,
+                                 log=lambda message: console.print(f"[dim]{message}[/]"))
+        console.print_json(json.dumps(results))
+        if args.output:
+            Path(args.output).mkdir(parents=True, exist_ok=True)
+            (Path(args.output) / "stores.json").write_text(json.dumps(results, indent=2) + "\n")
+        return 0
     reference_path = Path(args.reference) if args.reference else DEFAULT_REPORTS / "report.json"
     reference = json.loads(reference_path.read_text()) if reference_path.is_file() else None
     report = evaluate(settings_from_args(args), questions_path=args.questions or DEFAULT_QUESTIONS,
@@ -345,7 +353,10 @@ def _add_bench(sub) -> None:
                    help="instead: add a 10-page PDF to N generated paragraphs (default 10,000), full rebuild "
                         "against incremental update")
     p.add_argument("--scale", type=int, default=None, metavar="N",
-                   help="instead: index N generated paragraphs, compare flat and HNSW FAISS indexes")
+                   help="instead: index N generated paragraphs in each vector store (--stores) and measure them")
+    p.add_argument("--stores", default="faiss,faiss-hnsw,milvus",
+                   help="with --scale: comma-separated stores among faiss, faiss-hnsw, milvus")
+    p.add_argument("--asks", type=int, default=20, help="with --scale: questions asked end to end per store")
     p.add_argument("--load", type=int, default=None, metavar="CLIENTS",
                    help="instead: CLIENTS concurrent gradio clients x --per-client questions against the app")
     p.add_argument("--per-client", type=int, default=10)
@@ -379,7 +390,8 @@ def _run_bench(args) -> int:
     elif args.scale:
         from qa.evaluation.bench import scale_benchmark
 
-        results = scale_benchmark(args.scale, log=log)
+        results = scale_benchmark(args.scale, stores=[s.strip() for s in args.stores.split(",") if s.strip()],
+                                  asks=args.asks, settings=settings_from_args(args), log=log)
         console.print_json(json.dumps(results))
     else:
         from qa.evaluation.bench import print_benchmark, run_benchmark

@@ -40,6 +40,8 @@ INDEX_TYPES = ("flat", "hnsw")
 READER_PRECISIONS = ("fp32", "int8")
 #: Text profiles, declared in qa.corpus.profiles: "news" knows news pages' video blocks, credits and captions.
 TEXT_PROFILES = ("news", "plain")
+VECTOR_STORES = ("faiss", "milvus")
+HEADING_EMBEDDINGS = ("mixed", "cached", "joint")
 
 #: What the entry points (``qa``, ``qa serve``, ``app.py``) put in the environment: nothing in this
 #: product may reach the Hugging Face hub or send analytics, and tokenizers must not fork threads.
@@ -337,6 +339,21 @@ class Settings(Declared):
     text_profile: str = setting("news", choices=TEXT_PROFILES,
                                 help="rules for plain-text and Markdown documents: news (video blocks, wire "
                                      "credits, photo captions, as on news pages) or plain (none of them)")
+    heading_embedding: str = setting("mixed", choices=HEADING_EMBEDDINGS,
+                                     help="how a heading enters its paragraphs' vectors: mixed (paragraph + "
+                                          "heading_weight x heading-and-paragraph, two embeddings), cached "
+                                          "(paragraph + heading_weight x the heading's own embedding, once per "
+                                          "heading) or joint (heading and paragraph embedded together, one)")
+    vector_store: str = setting("faiss", choices=VECTOR_STORES,
+                                help="where chunk vectors are stored and searched: faiss (in process, files in "
+                                     "index_dir) or milvus (Milvus Lite file or Milvus server)")
+    milvus_uri: str | None = setting(None, metavar="URI",
+                                     help="Milvus Lite file (.db) or server (http://host:19530); none means "
+                                          "<index_dir>/milvus.db")
+    milvus_collection: str = setting("qa_chunks", help="Milvus collection (an alias that qa points at the build "
+                                                       "of the current corpus)")
+    milvus_timeout: float = setting(10.0, minimum=0.001, help="seconds any one call to Milvus may take before it "
+                                                             "fails with a message")
 
     @classmethod
     def from_env(cls, environ=None, *, given: dict | None = None, **overrides) -> "Settings":
@@ -361,6 +378,18 @@ class Settings(Declared):
         # The window must hold the (clipped) question, special tokens and more context than the overlap.
         if not self.doc_stride < self.max_seq_length - MAX_QUERY_TOKENS - 4:
             raise ValueError(f"doc_stride must be below max_seq_length - {MAX_QUERY_TOKENS + 4}")
+
+    @property
+    def milvus_target(self) -> str:
+        """The Milvus URI in use: the setting, or a Milvus Lite file in the index folder."""
+        return self.milvus_uri or str(Path(self.index_dir) / "milvus.db")
+
+    @property
+    def store_location(self) -> str:
+        """Where the vectors live, for people: the index folder or the Milvus collection and URI."""
+        if self.vector_store == "milvus":
+            return f"Milvus collection {self.milvus_collection!r} at {self.milvus_target}"
+        return self.index_dir
 
     def replace(self, **changes) -> "Settings":
         """A copy with some settings changed (None values are ignored)."""

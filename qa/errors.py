@@ -24,3 +24,15 @@ class ReaderError(QAError):
 
 class QuestionError(QAError, ValueError):
     """The question cannot be asked: empty, too long, or not text."""
+
+
+class VectorStoreError(QAError):
+    """The vector store (a Milvus collection) does not hold what this pipeline needs, or failed."""
+
+
+class StoreUnavailableError(VectorStoreError):
+    """The vector store cannot be reached or opened (a wrong URI, a server that is down)."""
+
+
+class StoreInUseError(StoreUnavailableError):
+    """A Milvus Lite file is open in another process; Milvus Lite allows one process per file."""

@@ -23,8 +23,9 @@ from qa.followup import Turn, rewrite_followup
 from qa.reader.decoding import DecodedSpans, confidence, suppress_overlaps, without_lead_in
 from qa.reader.reader import ExtractiveReader, ReaderCard
 from qa.retriever.embedding import Embedder, embed_chunks
-from qa.retriever.index import VECTOR_CACHE, IndexRecipe, load_or_build_index
+from qa.retriever.index import MANIFEST, VECTOR_CACHE, IndexRecipe, load_or_build_index
 from qa.retriever.retriever import Retriever, SearchIndex
+from qa.retriever.store import VectorStore
 from qa.retriever.vector_cache import EmbeddingCache
 from qa.types import Answer, Citation, Passage
 
@@ -77,7 +78,7 @@ class Pipeline:
         self.embedder = embedder if embedder is not None else Embedder(s.embedding_model)
         self.retriever = Retriever.from_settings(self.embedder, s)
         self.reader = reader if reader is not None else ExtractiveReader.from_settings(s)
-        self._index: SearchIndex | None = None
+        self._index: VectorStore | None = None
         self._documents: list[Document] | None = None
         self._lock = threading.Lock()
         self._reload_lock = threading.Lock()
@@ -95,15 +96,16 @@ class Pipeline:
         self.search_index()
         return list(self._documents or [])
 
-    def search_index(self, *, log=None) -> SearchIndex:
-        """The corpus's index, loaded from ``index_dir`` or built (and saved) on first use.
+    def search_index(self, *, log=None, rebuild: bool = False) -> VectorStore:
+        """The corpus's vector store: the FAISS index in ``index_dir`` or the Milvus collection, loaded,
+        or built (and saved) on first use; ``rebuild`` builds it again even when it is up to date.
 
         Files that cannot be read are skipped, named in a message and kept in :attr:`skipped`;
         the rest of the corpus is indexed (only a corpus with nothing readable raises CorpusError).
         """
         with self._lock:
-            if self._index is None:
-                self._load(log)
+            if self._index is None or rebuild:
+                self._load(log, rebuild=rebuild)
             return self._index
 
     def reload(self, *, log=None) -> SearchIndex:
@@ -117,7 +119,7 @@ class Pipeline:
             self._load(log)
             return self._index
 
-    def _load(self, log) -> None:
+    def _load(self, log, *, rebuild: bool = False) -> None:
         if self.settings.threads:
             import torch
 
@@ -129,10 +131,17 @@ class Pipeline:
             (log or self._log)(f"Not indexed: {problem}.")
         chunks = chunk_corpus(documents, max_chars=self.settings.chunk_max_chars)
         self.chunks_embedded = 0
-        index = load_or_build_index(self.settings.index_dir, self.index_recipe(chunks, documents), chunks,
-                                    self._embed_corpus_chunks, log=log)
+        recipe = self.index_recipe(chunks, documents)
+        if self.settings.vector_store == "milvus":
+            store, built = self._milvus_store(chunks, recipe, log=log, rebuild=rebuild)
+        else:
+            if rebuild:  # without its manifest the index is rebuilt (its vector cache is kept: see qa index)
+                (Path(self.settings.index_dir) / MANIFEST).unlink(missing_ok=True)
+            faiss_index = load_or_build_index(self.settings.index_dir, recipe, chunks, self._embed_corpus_chunks,
+                                              log=log)
+            store, built = SearchIndex.over(faiss_index.index), faiss_index.built
         # One assignment each, so a question asked meanwhile sees the old state or the new one.
-        self._documents, self._index, self.index_was_built = documents, SearchIndex.over(index.index), index.built
+        self._documents, self._index, self.index_was_built = documents, store, built
         self.skipped = list(loaded.skipped)
 
     def index_recipe(self, chunks: Sequence[Chunk], documents: Sequence[Document] = ()) -> IndexRecipe:
@@ -142,9 +151,25 @@ class Pipeline:
         return IndexRecipe.of(list(chunks), embedding_model=self.embedder.model_path,
                               embedding=self.embedder.fingerprint, chunk_max_chars=s.chunk_max_chars,
                               heading_weight=s.heading_weight, index_type=s.index_type,
-                              documents=[d.source for d in documents])
+                              documents=[d.source for d in documents], heading_embedding=s.heading_embedding)
 
-    def with_documents(self, documents: Sequence[Document], base: SearchIndex | None = None) -> SearchIndex:
+    def _milvus_store(self, chunks: list[Chunk], recipe: IndexRecipe, *, log=None, rebuild: bool = False):
+        from qa.retriever.milvus import open_store
+
+        s = self.settings
+        log = log or (lambda message: print(message, file=sys.stderr))
+
+        def embed(todo: list[Chunk]):
+            self.chunks_embedded = len(todo)
+            return self.embed_chunks(todo, progress=len(todo) > 256)
+
+        # The collection keeps every chunk's vector under a key of its content and this recipe, so a
+        # rebuild re-embeds only new or changed chunks (the collection is the vector cache here).
+        return open_store(s.milvus_target, s.milvus_collection, recipe.fingerprint, chunks, embed,
+                          embedding=self.embedder.fingerprint, recipe=self.embedding_recipe,
+                          index_type=s.index_type, timeout=s.milvus_timeout, rebuild=rebuild, log=log)
+
+    def with_documents(self, documents: Sequence[Document], base: VectorStore | None = None) -> VectorStore:
         """An index of this corpus plus ``documents`` (e.g. a user's uploads), built incrementally:
         only the new chunks are embedded, and the saved index is left untouched."""
         base = base if base is not None else self.search_index()
@@ -167,7 +192,10 @@ class Pipeline:
     @property
     def embedding_recipe(self) -> str:
         """Everything besides a chunk's own text and heading that shapes its vector."""
-        return f"{self.embedder.fingerprint}|heading_weight={self.settings.heading_weight}"
+        recipe = f"{self.embedder.fingerprint}|heading_weight={self.settings.heading_weight}"
+        if self.settings.heading_embedding != "mixed":  # absent for the default, so cached vectors stay valid
+            recipe += f"|heading_embedding={self.settings.heading_embedding}"
+        return recipe
 
     @staticmethod
     def _log(message: str) -> None:
@@ -184,7 +212,8 @@ class Pipeline:
 
     def embed_chunks(self, chunks: list[Chunk], *, progress: bool = False):
         """The index vectors of ``chunks``, as this pipeline's settings make them."""
-        return embed_chunks(self.embedder, chunks, heading_weight=self.settings.heading_weight, progress=progress)
+        return embed_chunks(self.embedder, chunks, heading_weight=self.settings.heading_weight,
+                            heading_mode=self.settings.heading_embedding, progress=progress)
 
     def warm_up(self) -> None:
         """Load the index and both models now, so the first question is as fast as the rest."""
@@ -201,12 +230,12 @@ class Pipeline:
     # --- the public method ----------------------------------------------------
 
     def ask(self, question: str, *, top_k: int | None = None, history: Sequence[Turn] | None = None,
-            threshold: float | None = None, index: SearchIndex | None = None,
+            threshold: float | None = None, index: VectorStore | None = None,
             retrieval: str | None = None) -> Answer:
         """Answer ``question`` from the corpus, quoting a span verbatim and citing where it is.
 
         ``history`` holds earlier (question, answer text) turns, oldest first, for
-        follow-ups; ``index`` replaces the corpus index (see :meth:`with_documents`);
+        follow-ups; ``index`` replaces the corpus's store (see :meth:`with_documents`);
         ``top_k``, ``threshold`` and ``retrieval`` override the settings for this call.
         """
         asked = clean_question(question, self.settings.max_question_chars)

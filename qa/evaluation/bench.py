@@ -46,8 +46,10 @@ def fresh_index_build_seconds(pipeline) -> float:
     from qa.pipeline import Pipeline
 
     with tempfile.TemporaryDirectory() as directory:
-        fresh = Pipeline(pipeline.settings.replace(index_dir=directory), embedder=pipeline.embedder,
-                         reader=pipeline.reader)
+        # A Milvus server given by milvus_uri gets a collection of its own for this, not the served one.
+        fresh = Pipeline(pipeline.settings.replace(index_dir=directory,
+                                                   milvus_collection=f"{pipeline.settings.milvus_collection}_bench"),
+                         embedder=pipeline.embedder, reader=pipeline.reader)
         started = time.perf_counter()
         fresh.search_index(log=lambda message: None)
         return time.perf_counter() - started
@@ -93,16 +95,26 @@ def run_benchmark(settings: Settings | None = None, *, repeats: int = 5, include
     other_reader = ExtractiveReader.from_settings(settings.replace(reader_precision=other_precision))
     other_reader.warm_up()
     other_name = f"reader_{other_precision}"
-    stages: dict[str, list[float]] = {k: [] for k in ("embed", "faiss", "bm25", "reader", other_name, "ask",
-                                                      "read_all_ask")}
+    from qa.retriever.retriever import SearchIndex
+
+    if isinstance(index, SearchIndex):
+        dense_name, lexical_name = "faiss", "bm25"
+        dense_search = lambda vector: index.dense.search(vector, settings.candidates)  # noqa: E731
+        lexical_search = lambda question: index.lexical.search(question, settings.candidates)  # noqa: E731
+    else:  # another store: its own dense and BM25 searches, through the interface
+        dense_name, lexical_name = f"{settings.vector_store}_dense", f"{settings.vector_store}_bm25"
+        dense_search = lambda vector: index.dense_hits(vector, settings.candidates)  # noqa: E731
+        lexical_search = lambda question: index.lexical_hits(question, settings.candidates)  # noqa: E731
+    stages: dict[str, list[float]] = {k: [] for k in ("embed", dense_name, lexical_name, "reader", other_name,
+                                                      "ask", "read_all_ask")}
     for question in QUESTIONS:
         vector = pipeline.embedder.embed([question])[0]
         passages = pipeline.retriever.retrieve(question, index, settings.top_k)
         texts = [reading_context(p.chunk, settings.read_headings)[0] for p in passages]  # what ask reads
         for name, fn in (
             ("embed", lambda: pipeline.embedder.embed([question])),
-            ("faiss", lambda: index.dense.search(vector, settings.candidates)),
-            ("bm25", lambda: index.lexical.search(question, settings.candidates)),
+            (dense_name, lambda: dense_search(vector)),
+            (lexical_name, lambda: lexical_search(question)),
             ("reader", lambda: pipeline.reader.read(question, texts)),
             (other_name, lambda: other_reader.read(question, texts)),
             ("ask", lambda: pipeline.ask(question)),
@@ -121,7 +133,7 @@ def run_benchmark(settings: Settings | None = None, *, repeats: int = 5, include
     medians = {name: round(statistics.median(values), 2) for name, values in stages.items()}
     results["stages_ms"] = medians
     results["stage_share_of_ask"] = {
-        name: round(medians[name] / medians["ask"], 3) for name in ("embed", "faiss", "bm25", "reader")
+        name: round(medians[name] / medians["ask"], 3) for name in ("embed", dense_name, lexical_name, "reader")
     }
     results["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
     return results
@@ -168,45 +180,160 @@ def synthetic_corpus(n_paragraphs: int, seed: int = 7) -> str:
     return "\n".join(lines)
 
 
-def scale_benchmark(n_paragraphs: int = 10_000, *, queries: int = 200, log=None) -> dict:
-    """Index a generated corpus with flat and HNSW FAISS indexes; HNSW recall@10 against exact search,
-    search latency, build time, and a whole ``ask`` on the large corpus."""
+SCALE_STORES = ("faiss", "faiss-hnsw", "milvus")
+
+
+def scale_chunks(n_paragraphs: int):
+    """The generated corpus of ``n_paragraphs`` paragraphs, chunked (deterministic)."""
+    from qa.corpus import chunk_corpus, parse_document
+
+    return chunk_corpus([parse_document(synthetic_corpus(n_paragraphs), name="gazette.txt")])
+
+
+def scale_questions(chunks, n: int, seed: int = 0) -> list[str]:
+    """Questions about ``n`` generated paragraphs, e.g. "Who restored the dam of Osaka (item 812)?"."""
+    import random
+
+    rng = random.Random(seed)
+    questions = []
+    for chunk in rng.sample(chunks, min(n, len(chunks))):
+        words = chunk.text.split()  # "In 1911, Ada Moreno opened the bridge of Lisbon (item 3), ..."
+        questions.append(f"Who {words[4]} the {words[6]} {' '.join(words[7:11])}?")
+    return questions
+
+
+def scale_benchmark(n_paragraphs: int = 10_000, *, stores=SCALE_STORES, queries: int = 200, asks: int = 20,
+                    settings: Settings | None = None, heading_sample: int = 500, log=None) -> dict:
+    """Index ``n_paragraphs`` generated paragraphs in each vector store and measure it.
+
+    The chunks are embedded once, here (chunks/s for each heading mode on a sample, then the whole corpus
+    with the settings' mode); each store then runs in a fresh process of its own, so that its peak RSS
+    is its own: store build time, end-to-end chunks/s, dense recall@10 against exact search, search
+    and retrieval latency, ``ask`` latency. Hybrid top-10 agreement with the FAISS store is reported too.
+    """
+    import os
+
     import numpy as np
 
-    from qa.corpus import chunk_corpus, parse_document
     from qa.pipeline import Pipeline
-    from qa.retriever.index import build_index
+    from qa.retriever.embedding import HEADING_MODES, embed_chunks
 
     log = log or (lambda message: None)
-    document = parse_document(synthetic_corpus(n_paragraphs), name="gazette.txt")
-    chunks = chunk_corpus([document])
-    pipeline = Pipeline()
-    log(f"embedding {len(chunks)} chunks")
-    started = time.perf_counter()
-    vectors = pipeline.embed_chunks(chunks)
-    embed_s = time.perf_counter() - started
-    rng = np.random.default_rng(0)
-    picks = rng.choice(len(chunks), size=min(queries, len(chunks)), replace=False)
-    query_vectors = pipeline.embedder.embed([" ".join(chunks[i].text.split()[:12]) for i in picks])
-    out = {"paragraphs": len(chunks), "embed_s": round(embed_s, 1)}
-    exact = None
-    for kind in ("flat", "hnsw"):
+    unknown = set(stores) - set(SCALE_STORES)
+    if unknown:
+        raise ValueError(f"unknown store(s) {sorted(unknown)}; choose from {SCALE_STORES}")
+    settings = (settings or Settings.from_env()).replace(vector_store="faiss")
+    pipeline = Pipeline(settings)
+    chunks = scale_chunks(n_paragraphs)
+    out: dict = {"paragraphs": len(chunks), "headed": sum(1 for c in chunks if c.section)}
+    pipeline.embedder.embed(["warm up"])
+    sample = chunks[:heading_sample]
+    out["heading_modes_chunks_per_s"] = {}
+    for mode in HEADING_MODES:
         started = time.perf_counter()
-        index = build_index(chunks, vectors, "scale", kind)
-        build_s = time.perf_counter() - started
-        hits = [[i for i, _ in index.search(v, 10)] for v in query_vectors]
-        latency, _ = _median_ms(lambda: [index.search(v, 10) for v in query_vectors[:50]], 3)
-        if exact is None:
-            exact = hits
-        recall = float(np.mean([len(set(h) & set(e)) / max(1, len(e)) for h, e in zip(hits, exact)]))
-        out[kind] = {"build_s": round(build_s, 2), "search_ms_per_query": round(latency / 50, 3),
-                     "recall@10_vs_exact": round(recall, 4)}
+        embed_chunks(pipeline.embedder, sample, heading_weight=settings.heading_weight, heading_mode=mode)
+        out["heading_modes_chunks_per_s"][mode] = round(len(sample) / (time.perf_counter() - started), 1)
+    log(f"embedding {len(chunks)} chunks ({settings.heading_embedding} headings)")
+    started = time.perf_counter()
+    vectors = pipeline.embed_chunks(chunks, progress=True)
+    embed_s = time.perf_counter() - started
+    out.update(embed_s=round(embed_s, 1), embed_chunks_per_s=round(len(chunks) / embed_s, 1))
+    questions = scale_questions(chunks, queries)
+    query_vectors = pipeline.embedder.embed(questions)
+    exact = np.argsort(-(query_vectors @ vectors.T), axis=1, kind="stable")[:, :10]  # brute force, exact
+    with tempfile.TemporaryDirectory(prefix="qa-scale-") as tmp:
+        np.save(os.path.join(tmp, "vectors.npy"), vectors)
+        np.save(os.path.join(tmp, "queries.npy"), query_vectors)
+        np.save(os.path.join(tmp, "exact.npy"), exact)
+        fields = {k: (list(v) if isinstance(v, tuple) else v) for k, v in settings.__dict__.items()}
+        job = {"n": n_paragraphs, "dir": tmp, "questions": questions, "asks": asks, "settings": fields}
+        out["stores"] = {}
+        for store in stores:
+            log(f"{store}: building and measuring in a fresh process")
+            code = "import json, sys; from qa.evaluation.bench import _scale_store; print(json.dumps(_scale_store(sys.argv[1], json.loads(sys.argv[2]))))"
+            run = subprocess.run([sys.executable, "-c", code, store, json.dumps(job)], capture_output=True,
+                                 text=True, timeout=24 * 3600)
+            if run.returncode != 0:
+                raise RuntimeError(f"the {store} run failed: {run.stderr.strip().splitlines()[-1:]}")
+            result = json.loads(run.stdout.strip().splitlines()[-1])
+            result["build_chunks_per_s_with_embedding"] = round(len(chunks) / (embed_s + result["build_s"]), 1)
+            out["stores"][store] = result
+            log(f"{store}: { {k: v for k, v in result.items() if k != 'hybrid_top10'} }")
+        tops = {name: r.pop("hybrid_top10") for name, r in out["stores"].items()}
+        if "faiss" in tops:
+            for name, top in tops.items():
+                same = [len(set(a) & set(b)) / max(1, len(a)) for a, b in zip(top, tops["faiss"])]
+                out["stores"][name]["hybrid_top10_overlap_with_faiss"] = round(float(np.mean(same)), 4)
+    out["peak_rss_mb_embedding_process"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    return out
+
+
+def _scale_store(store: str, job: dict) -> dict:
+    """One store's part of :func:`scale_benchmark`, in its own process (vectors come from the parent)."""
+    import os
+
+    import numpy as np
+
+    from qa.metrics import latency_summary
+    from qa.pipeline import Pipeline
+    from qa.retriever.index import build_index
     from qa.retriever.retriever import SearchIndex
 
-    search_index = SearchIndex.over(build_index(chunks, vectors, "scale", "flat"))
-    question = f"Who {chunks[len(chunks) // 2].text.split()[3]} the {chunks[len(chunks) // 2].text.split()[5]}?"
-    out["ask_ms_on_large_corpus"], _ = _median_ms(lambda: pipeline.ask(question, index=search_index), 3)
-    return out
+    settings = Settings(**{**job["settings"], "corpus": tuple(job["settings"]["corpus"])})
+    vectors = np.load(os.path.join(job["dir"], "vectors.npy"))
+    query_vectors = np.load(os.path.join(job["dir"], "queries.npy"))
+    exact = np.load(os.path.join(job["dir"], "exact.npy"))
+    chunks = scale_chunks(job["n"])
+    by_id = {c.id: v for c, v in zip(chunks, vectors)}
+    pipeline = Pipeline(settings)
+    pipeline.embedder.embed(["warm up"])
+    pipeline.reader.warm_up()
+    started = time.perf_counter()
+    if store.startswith("faiss"):
+        index = SearchIndex.over(build_index(chunks, vectors, "scale", "hnsw" if store == "faiss-hnsw" else "flat"))
+    else:
+        from qa.retriever.milvus import open_store
+
+        uri = settings.milvus_uri or os.path.join(job["dir"], "scale.db")
+        index, _ = open_store(uri, f"qa_scale_{job['n']}", f"scale{job['n']}", chunks,
+                              lambda todo: np.stack([by_id[c.id] for c in todo]), embedding="scale",
+                              recipe="scale", index_type=settings.index_type, timeout=settings.milvus_timeout,
+                              rebuild=True)
+    build_s = time.perf_counter() - started
+    positions = {c.id: i for i, c in enumerate(chunks)}
+    recall, search_s = [], []
+    for vector, truth in zip(query_vectors, exact):
+        t = time.perf_counter()
+        hits = index.dense_hits(vector, 10)
+        search_s.append(time.perf_counter() - t)
+        recall.append(len({positions[c.id] for c, _ in hits} & set(truth.tolist())) / 10)
+    hybrid_s, tops = [], []
+    for question, vector in zip(job["questions"], query_vectors):
+        t = time.perf_counter()
+        passages = index.search(question, vector, mode="hybrid", pool=max(settings.candidates, 10), top_k=10,
+                                rrf_k=settings.rrf_k)
+        hybrid_s.append(time.perf_counter() - t)
+        tops.append([p.chunk.id for p in passages])
+    retrieve_s = []
+    for question in job["questions"][:50]:
+        t = time.perf_counter()
+        pipeline.retriever.retrieve(question, index, settings.top_k)
+        retrieve_s.append(time.perf_counter() - t)
+    ask_s = []
+    for question in job["questions"][: job["asks"]]:
+        t = time.perf_counter()
+        pipeline.ask(question, index=index)
+        ask_s.append(time.perf_counter() - t)
+    summary = {name: latency_summary(values) for name, values in
+               (("dense", search_s), ("hybrid", hybrid_s), ("retrieve", retrieve_s), ("ask", ask_s))}
+    return {"build_s": round(build_s, 2), "build_chunks_per_s": round(len(chunks) / build_s, 1),
+            "dense_recall@10_vs_exact": round(float(np.mean(recall)), 4),
+            **{f"{name}_p50_ms": s["p50_ms"] for name, s in summary.items()},
+            **{f"{name}_p95_ms": s["p95_ms"] for name, s in summary.items()},
+            "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+            "hybrid_top10": tops}
+
+
 
 
 def write_synthetic_pdf(path, pages: int = 10, seed: int = 11) -> int:

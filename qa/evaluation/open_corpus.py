@@ -143,6 +143,8 @@ def _document_indexes(index) -> dict[str, object]:
     """One search index per document, over that document's chunks alone (their vectors reused)."""
     from qa.retriever.retriever import SearchIndex
 
+    if not isinstance(index, SearchIndex):
+        raise ValueError("--per-document needs vector_store=faiss (it builds one small index per document)")
     positions: dict[str, list[int]] = {}
     for i, chunk in enumerate(index.chunks):
         positions.setdefault(chunk.doc_id, []).append(i)

@@ -71,10 +71,20 @@ class Embedder:
         return np.ascontiguousarray(vectors, dtype=np.float32)
 
 
+#: How a chunk's heading enters its vector (see :func:`embed_chunks`).
+HEADING_MODES = ("mixed", "joint", "cached")
+
+
 def embed_chunks(embedder: Embedder, chunks, *, heading_weight: float = Settings.heading_weight,
+                 heading_mode: str = Settings.heading_embedding,
                  progress: bool = False) -> np.ndarray:
-    """Chunk vectors: the paragraph's own embedding plus ``heading_weight`` times the embedding of
-    heading and paragraph together, renormalised.
+    """Chunk vectors, unit length, in one of three ways for a chunk under a heading:
+
+    - "mixed": the paragraph's own embedding plus ``heading_weight`` times the embedding of heading and
+      paragraph together, renormalised (two passes over a headed chunk);
+    - "joint": the embedding of heading and paragraph together alone (one pass; ``heading_weight`` unused);
+    - "cached": the paragraph's own embedding plus ``heading_weight`` times the embedding of the heading
+      alone, each distinct heading embedded once (one pass over the paragraphs).
 
     Embedding the heading with the paragraph lets "How big is its membership?" find a paragraph that
     never says "membership"; but at full weight the heading drowns what sets sibling paragraphs apart
@@ -82,10 +92,19 @@ def embed_chunks(embedder: Embedder, chunks, *, heading_weight: float = Settings
     """
     from qa.corpus.chunking import normalize_space
 
+    if heading_mode not in HEADING_MODES:
+        raise ValueError(f"heading_mode must be one of {HEADING_MODES}, not {heading_mode!r}")
+    if heading_mode == "joint":
+        return embedder.embed([c.search_text for c in chunks], progress=progress)
     plain = embedder.embed([normalize_space(c.text) for c in chunks], progress=progress)
     headed_rows = [i for i, c in enumerate(chunks) if c.section]
     if heading_weight and headed_rows:
-        headed = embedder.embed([chunks[i].search_text for i in headed_rows], progress=progress)
+        if heading_mode == "cached":
+            headings = sorted({normalize_space(chunks[i].section) for i in headed_rows})
+            by_heading = dict(zip(headings, embedder.embed(headings)))
+            headed = np.stack([by_heading[normalize_space(chunks[i].section)] for i in headed_rows])
+        else:
+            headed = embedder.embed([chunks[i].search_text for i in headed_rows], progress=progress)
         plain[headed_rows] += heading_weight * headed
         plain /= np.linalg.norm(plain, axis=1, keepdims=True)
     return np.ascontiguousarray(plain, dtype=np.float32)

@@ -183,12 +183,15 @@ class IndexRecipe:
     heading_weight: float
     index_type: str
     documents: tuple[str, ...] = ()
+    #: How headings enter the vectors (Settings.heading_embedding).
+    heading_embedding: str = "mixed"
 
     @classmethod
     def of(cls, chunks: list[Chunk], *, embedding_model: str, embedding: str, chunk_max_chars: int,
-           heading_weight: float, index_type: str, documents=()) -> "IndexRecipe":
+           heading_weight: float, index_type: str, documents=(), heading_embedding: str = "mixed") -> "IndexRecipe":
         digest = _sha256(json.dumps([c.to_dict() for c in chunks]).encode())
-        return cls(digest, embedding_model, embedding, chunk_max_chars, heading_weight, index_type, tuple(documents))
+        return cls(digest, embedding_model, embedding, chunk_max_chars, heading_weight, index_type, tuple(documents),
+                   heading_embedding)
 
     @property
     def fingerprint(self) -> str:
@@ -197,6 +200,8 @@ class IndexRecipe:
         shaping = {"format": FORMAT_VERSION, "chunks": self.chunks_sha256, "embedding": self.embedding,
                    "chunk_max_chars": self.chunk_max_chars, "heading_weight": self.heading_weight,
                    "index_type": self.index_type}
+        if self.heading_embedding != "mixed":  # absent for the default, so existing indexes stay valid
+            shaping["heading_embedding"] = self.heading_embedding
         return _sha256(json.dumps(shaping, sort_keys=True).encode())
 
     def describe(self) -> dict:
@@ -204,7 +209,7 @@ class IndexRecipe:
         return {"embedding_model": self.embedding_model, "embedding": self.embedding,
                 "documents": list(self.documents), "chunks_sha256": self.chunks_sha256,
                 "chunk_max_chars": self.chunk_max_chars, "heading_weight": self.heading_weight,
-                "index_type": self.index_type}
+                "index_type": self.index_type, "heading_embedding": self.heading_embedding}
 
 
 @dataclass(frozen=True)

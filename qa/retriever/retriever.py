@@ -1,4 +1,4 @@
-"""Hybrid retrieval: dense FAISS search and BM25, merged by reciprocal-rank fusion."""
+"""Hybrid retrieval: dense search and BM25, merged by reciprocal-rank fusion, over a vector store."""
 
 from __future__ import annotations
 
@@ -6,20 +6,20 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from qa.config import RETRIEVAL_MODES, Settings
+from qa.config import Settings
 from qa.corpus.chunking import Chunk
 from qa.retriever.bm25 import BM25Index
 from qa.retriever.embedding import Embedder
-from qa.retriever.fusion import reciprocal_rank_fusion
 from qa.retriever.index import DenseIndex
+from qa.retriever.store import MODES, LayeredStore, VectorStore
 from qa.types import Passage
 
-MODES = RETRIEVAL_MODES
+__all__ = ["MODES", "Retriever", "SearchIndex", "FaissStore"]
 
 
 @dataclass
-class SearchIndex:
-    """The dense and the lexical index over the same chunks, position for position."""
+class SearchIndex(VectorStore):
+    """The in-process store: a FAISS index and a bm25s index over the same chunks, position for position."""
 
     dense: DenseIndex
     lexical: BM25Index
@@ -32,9 +32,29 @@ class SearchIndex:
     def chunks(self) -> list[Chunk]:
         return self.dense.chunks
 
+    def dense_hits(self, query_vector: np.ndarray, k: int) -> list[tuple[Chunk, float]]:
+        return [(self.chunks[i], s) for i, s in self.dense.search(query_vector, k)]
+
+    def lexical_hits(self, question: str, k: int) -> list[tuple[Chunk, float]]:
+        return [(self.chunks[i], s) for i, s in self.lexical.search(question, k)]
+
     def extended(self, chunks: list[Chunk], vectors: np.ndarray) -> "SearchIndex":
         """A new index with more chunks (e.g. a user's uploads); this one is left as it is."""
         return SearchIndex.over(self.dense.extended(chunks, vectors))
+
+
+#: The FAISS store under the interface's naming.
+FaissStore = SearchIndex
+
+
+def upload_layer(base: VectorStore, chunks: list[Chunk], vectors: np.ndarray) -> VectorStore:
+    """``base`` plus ``chunks``: FAISS stores copy themselves; other stores get an in-process layer on top,
+    so that a shared collection is never written for one user's session."""
+    if isinstance(base, (SearchIndex, LayeredStore)):
+        return base.extended(chunks, vectors)
+    from qa.retriever.index import build_index
+
+    return LayeredStore(base, SearchIndex.over(build_index(chunks, vectors, "uploads")))
 
 
 class Retriever:
@@ -53,24 +73,11 @@ class Retriever:
     def from_settings(cls, embedder: Embedder, settings: Settings) -> "Retriever":
         return cls(embedder, mode=settings.retrieval, candidates=settings.candidates, rrf_k=settings.rrf_k)
 
-    def retrieve(self, question: str, index: SearchIndex, top_k: int, *, mode: str | None = None) -> list[Passage]:
+    def retrieve(self, question: str, index: VectorStore, top_k: int, *, mode: str | None = None) -> list[Passage]:
         """The ``top_k`` best passages for ``question``, best first."""
         mode = self.mode if mode is None else mode
         if mode not in MODES:
             raise ValueError(f"mode must be one of {MODES}, not {mode!r}")
-        pool = max(self.candidates, top_k)
-        dense_hits: list[tuple[int, float]] = []
-        similarity: dict[int, float] = {}
-        if mode in ("hybrid", "dense"):
-            query = self.embedder.embed([question])[0]
-            dense_hits = index.dense.search(query, pool)
-            similarity = dict(dense_hits)
-        lexical_hits = index.lexical.search(question, pool) if mode in ("hybrid", "bm25") else []
-        bm25 = dict(lexical_hits)
-        rankings = [[i for i, _ in hits] for hits in (dense_hits, lexical_hits) if hits]
-        fused = reciprocal_rank_fusion(rankings, self.rrf_k)[:top_k]
-        return [
-            Passage(chunk=index.chunks[i], rank=rank, score=round(score, 6),
-                    similarity=similarity.get(i), bm25=bm25.get(i))
-            for rank, (i, score) in enumerate(fused, 1)
-        ]
+        query = self.embedder.embed([question])[0] if mode in ("hybrid", "dense") else None
+        return index.search(question, query, mode=mode, pool=max(self.candidates, top_k), top_k=top_k,
+                            rrf_k=self.rrf_k)

@@ -169,7 +169,7 @@ def describe_loaded(pipeline: Pipeline) -> str:
     index = pipeline.search_index()
     verb = "built in" if pipeline.index_was_built else "loaded from"
     text = (f"**Corpus:** {describe_corpus(pipeline.documents)}, {len(index.chunks)} passages, index {verb} "
-            f"{render.escape_text(pipeline.settings.index_dir)} \u00b7 "
+            f"{render.escape_text(pipeline.settings.store_location)} \u00b7 "
             f"**Reader:** {render.escape_text(describe_reader(pipeline))}")
     for problem in pipeline.skipped:
         text += f"\n\n\u26a0\ufe0f Not indexed: {render.escape_text(str(problem))}"
