@@ -207,9 +207,7 @@ def _measure(pipeline, questions: list[OpenQuestion], *, read: bool, per_documen
         "f1": overall["f1"],
         "answerable_f1": answer_scores([p for _, p in answerable], [q.answers for q, _ in answerable])["f1"],
         "no_answer_accuracy": round(100 * sum(p is None for p in unanswerable) / max(1, len(unanswerable)), 2),
-        "abstained_by_kind": {kind: {"questions": len(ps), "abstained": round(100 * sum(p is None for p in ps) / len(ps), 2)}
-                              for kind in sorted({q.kind for q in questions} - {"answerable"})
-                              for ps in [[p for q, p in zip(questions, predictions) if q.kind == kind]]},
+        "abstained_by_kind": _abstained_by_kind(questions, predictions),
         "p50_ms": round(1000 * statistics.median(seconds), 1),
         "gold_context_f1": round(100 * sum(g for _, g, _ in losses) / max(1, len(losses)), 2),
         "f1_lost_against_gold_context": loss_breakdown(losses),
@@ -221,6 +219,16 @@ def _measure(pipeline, questions: list[OpenQuestion], *, read: bool, per_documen
     if followups:
         figures["followups"] = followup_figures(followups)
     return figures
+
+
+def _abstained_by_kind(questions: list[OpenQuestion], predictions: list[str | None]) -> dict:
+    """The share of unanswerable questions abstained on, for each kind (real, synthetic, generated)."""
+    by_kind: dict[str, list[bool]] = {}
+    for q, p in zip(questions, predictions):
+        if q.kind != "answerable":
+            by_kind.setdefault(q.kind, []).append(p is None)
+    return {kind: {"questions": len(flags), "abstained": round(100 * sum(flags) / len(flags), 2)}
+            for kind, flags in sorted(by_kind.items())}
 
 
 def followup_figures(followups: list[tuple[OpenQuestion, str | None, str | None]]) -> dict:
