@@ -88,6 +88,7 @@ def _add_settings(p) -> None:
     g.add_argument("--index-type", choices=("flat", "hnsw"), default=None)
     g.add_argument("--threads", type=int, default=None, help="torch threads")
     g.add_argument("--reader-precision", choices=("fp32", "int8"), default=None)
+    g.add_argument("--reader-runtime", choices=("torch", "onnx"), default=None)
 
 
 def settings_from_args(args, environ: dict[str, str] | None = None):
@@ -105,6 +106,7 @@ def settings_from_args(args, environ: dict[str, str] | None = None):
         index_type=args.index_type,
         threads=args.threads,
         reader_precision=args.reader_precision,
+        reader_runtime=args.reader_runtime,
     )
 
 

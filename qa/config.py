@@ -51,10 +51,19 @@ class Settings:
     reader: str | None = None
     #: Reader arithmetic: "fp32", or "int8" (dynamic quantisation of the linear layers, faster on CPU).
     reader_precision: str = "fp32"
+    #: What runs the reader's network: "torch", or "onnx" (ONNX Runtime over an export of the same
+    #: weights, made on first use and cached in ``cache_dir``).
+    reader_runtime: str = "torch"
+    #: Where derived files (the reader's ONNX exports) are cached; None means $XDG_CACHE_HOME/qa.
+    cache_dir: str | None = None
     #: Sentence-transformers model for retrieval; None means the packaged all-MiniLM-L6-v2.
     embedding_model: str | None = None
     #: Passages handed to the reader.
     top_k: int = 5
+    #: Early stopping: passages are read in retrieval order, ``read_batch`` at a time, and reading stops
+    #: once the best answer's confidence reaches ``early_stop``; None reads all top_k at once.
+    early_stop: float | None = None
+    read_batch: int = 2
     #: Candidates each ranker (dense, BM25) contributes before reciprocal-rank fusion.
     candidates: int = 20
     #: The k of reciprocal-rank fusion, 1/(k + rank).
@@ -109,6 +118,12 @@ class Settings:
             raise ValueError(f"retrieval must be hybrid, dense or bm25, not {self.retrieval!r}")
         if self.reader_precision not in ("fp32", "int8"):
             raise ValueError(f"reader_precision must be fp32 or int8, not {self.reader_precision!r}")
+        if self.reader_runtime not in ("torch", "onnx"):
+            raise ValueError(f"reader_runtime must be torch or onnx, not {self.reader_runtime!r}")
+        if self.early_stop is not None and not 0.0 < self.early_stop <= 1.0:
+            raise ValueError("early_stop must be above 0 and at most 1 (or unset)")
+        if self.read_batch < 1:
+            raise ValueError("read_batch must be at least 1")
         if self.index_type not in ("flat", "hnsw"):
             raise ValueError(f"index_type must be flat or hnsw, not {self.index_type!r}")
         if self.answer_threshold is not None and not 0.0 <= self.answer_threshold <= 1.0:

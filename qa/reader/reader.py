@@ -14,6 +14,7 @@ import numpy as np
 from qa.config import MAX_QUERY_TOKENS, SHIPPED_READER_DIR, quiet_model_loading
 from qa.errors import ReaderError
 from qa.reader.decoding import DecodedSpans, decode_spans
+from qa.reader.runtime import INPUT_NAMES, Logits, OnnxLogits, TorchLogits, discard, load_onnx_session, onnx_model
 
 #: Written next to a reader's weights; holds its calibration, answer threshold and dev metrics.
 READER_CARD = "qa_reader.json"
@@ -47,9 +48,15 @@ class ExtractiveReader:
 
     def __init__(self, model: str | None = None, *, max_seq_length: int = 256, doc_stride: int = 96,
                  max_answer_tokens: int = 30, max_query_tokens: int = MAX_QUERY_TOKENS, batch_size: int = 16,
-                 precision: str = "fp32", device: str | None = None) -> None:
+                 precision: str = "fp32", device: str | None = None, runtime: str = "torch",
+                 cache_dir: str | None = None, threads: int | None = None) -> None:
         self.model = model
         self.precision = precision
+        #: "torch", or "onnx" (ONNX Runtime on the CPU over an export cached in ``cache_dir``, see
+        #: qa.reader.runtime); a reader that is not a local folder always runs on torch.
+        self.runtime = runtime
+        self.cache_dir = cache_dir
+        self.threads = threads
         #: torch device; None means CUDA when present (int8 always runs on the CPU).
         self.device = device
         self.max_seq_length = max_seq_length
@@ -82,16 +89,13 @@ class ExtractiveReader:
                 source = self.source
                 if self.model is None and not (SHIPPED_READER_DIR / "config.json").is_file():
                     raise ReaderError(f"the shipped reader is missing from {SHIPPED_READER_DIR}")
+                local = Path(source).is_dir()
                 try:
-                    import torch
-                    from transformers import AutoModelForQuestionAnswering, AutoTokenizer
+                    from transformers import AutoTokenizer
 
                     quiet_model_loading()
-
-                    local = Path(source).is_dir()
                     tokenizer = AutoTokenizer.from_pretrained(source, local_files_only=local)
-                    model = AutoModelForQuestionAnswering.from_pretrained(source, local_files_only=local,
-                                                                          dtype=torch.float32)
+                    logits = self._onnx_logits(source) if local and self.runtime == "onnx" else self._torch_logits(source)
                 except (OSError, ValueError) as exc:
                     hint = ""
                     if not local and os.environ.get("HF_HUB_OFFLINE") == "1":
@@ -100,21 +104,36 @@ class ExtractiveReader:
                     raise ReaderError(f"cannot load the reader from {source}: {exc}{hint}") from exc
                 if not getattr(tokenizer, "is_fast", False):
                     raise ReaderError(f"the reader at {source} needs a fast tokenizer (offset mapping)")
-                model.eval()
-                if self.precision == "int8":
-                    model = _quantized(model)
-                else:
-                    model = model.to(self.device or ("cuda" if torch.cuda.is_available() else "cpu"))
-                self._loaded = (tokenizer, model)
+                self._loaded = (tokenizer, logits)
             return self._loaded
+
+    def _torch_logits(self, source: str) -> TorchLogits:
+        import torch
+        from transformers import AutoModelForQuestionAnswering
+
+        model = AutoModelForQuestionAnswering.from_pretrained(source, local_files_only=Path(source).is_dir(),
+                                                              dtype=torch.float32)
+        model.eval()
+        if self.precision == "int8":
+            model = _quantized(model)
+        else:
+            model = model.to(self.device or ("cuda" if torch.cuda.is_available() else "cpu"))
+        return TorchLogits(model)
+
+    def _onnx_logits(self, source: str) -> OnnxLogits:
+        path = onnx_model(source, self.precision, self.cache_dir)
+        try:
+            session = load_onnx_session(path, threads=self.threads)
+        except Exception:  # noqa: BLE001 - onnxruntime raises its own untyped errors on a damaged file
+            discard(path)  # damaged in a way its size does not show: export it again, once
+            session = load_onnx_session(onnx_model(source, self.precision, self.cache_dir), threads=self.threads)
+        return OnnxLogits(session)
 
     def read(self, question: str, contexts: list[str]) -> list[DecodedSpans]:
         """Candidate spans for each context (offsets into that context), in one batched pass."""
         if not contexts:
             return []
-        import torch
-
-        tokenizer, model = self._components()
+        tokenizer, logits = self._components()
         pad_right = tokenizer.padding_side == "right"
         # A fast tokenizer switches its truncation/padding state on each call: one caller at a time.
         with self._tokenizer_lock:
@@ -128,7 +147,7 @@ class ExtractiveReader:
                 return_overflowing_tokens=True,
                 return_offsets_mapping=True,
                 padding="longest",
-                return_tensors="pt",
+                return_tensors="np",
             )
         context_id = 1 if pad_right else 0
         offsets, cls_positions = [], []
@@ -138,14 +157,8 @@ class ExtractiveReader:
                             for t, o in enumerate(encoded["offset_mapping"][i].tolist())])
             # The null answer lives at [CLS], which is not at 0 when the tokenizer pads on the left.
             cls_positions.append(ids.index(tokenizer.cls_token_id) if tokenizer.cls_token_id in ids else 0)
-        inputs = {k: v for k, v in encoded.items() if k in ("input_ids", "attention_mask", "token_type_ids")}
-        starts, ends = [], []
-        with torch.inference_mode():
-            for lo in range(0, len(offsets), self.batch_size):
-                out = model(**{k: v[lo : lo + self.batch_size].to(model.device) for k, v in inputs.items()})
-                starts.append(out.start_logits.float().cpu().numpy())
-                ends.append(out.end_logits.float().cpu().numpy())
-        start_logits, end_logits = np.concatenate(starts), np.concatenate(ends)
+        inputs = {k: encoded[k].astype(np.int64) for k in INPUT_NAMES if k in encoded}
+        start_logits, end_logits = window_logits(logits, inputs, self.batch_size, trim_right=pad_right)
         windows_of = encoded["overflow_to_sample_mapping"].tolist()
         results = []
         for c, context in enumerate(contexts):
@@ -155,6 +168,25 @@ class ExtractiveReader:
                                         cls_index=[cls_positions[w] for w in rows],
                                         max_answer_tokens=self.max_answer_tokens))
         return results
+
+
+def window_logits(logits: Logits, inputs: dict[str, np.ndarray], batch_size: int, *,
+                  trim_right: bool = True) -> tuple[np.ndarray, np.ndarray]:
+    """Start and end logits of every window, ``batch_size`` windows per forward pass.
+
+    With right padding, each batch is cut to its own longest window, so a batch of short
+    windows is not padded to a long one elsewhere; cut positions get a logit far below any
+    real one (they are padding, which decoding never picks anyway)."""
+    n, width = inputs["input_ids"].shape
+    starts = np.full((n, width), -1e4, dtype=np.float32)
+    ends = np.full((n, width), -1e4, dtype=np.float32)
+    lengths = inputs["attention_mask"].sum(axis=1)
+    for lo in range(0, n, batch_size):
+        rows = slice(lo, lo + batch_size)
+        cut = int(lengths[rows].max()) if trim_right else width
+        start, end = logits({k: np.ascontiguousarray(v[rows, :cut]) for k, v in inputs.items()})
+        starts[rows, :cut], ends[rows, :cut] = start, end
+    return starts, ends
 
 
 def clip_question(tokenizer, question: str, max_tokens: int) -> str:
