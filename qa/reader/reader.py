@@ -79,6 +79,28 @@ class ExtractiveReader:
         path = Path(self.source)
         return ReaderCard.load(path) if path.is_dir() else ReaderCard()
 
+    def check(self) -> None:
+        """Raise ReaderError now if the reader cannot be found, without loading it (cheap, for start-up)."""
+        source = Path(self.source)
+        if source.is_dir():
+            if not (source / "config.json").is_file():
+                what = "the shipped reader is missing from" if self.model is None else "no reader (config.json) in"
+                raise ReaderError(f"{what} {source}")
+            return
+        if source.exists() or self.source.startswith((".", "/", "~")) or self.source.count("/") > 1:
+            raise ReaderError(f"cannot load the reader from {self.source}: no such folder")
+        if os.environ.get("HF_HUB_OFFLINE") == "1":
+            from huggingface_hub import try_to_load_from_cache
+
+            try:
+                cached = try_to_load_from_cache(self.source, "config.json")
+            except ValueError:  # not a valid hub id either
+                cached = None
+            if not isinstance(cached, str):
+                raise ReaderError(f"cannot load the reader from {self.source}: not a folder, and not in the "
+                                  "Hugging Face cache (qa keeps the hub off: to download a hub reader once, run "
+                                  "with HF_HUB_OFFLINE=0 TRANSFORMERS_OFFLINE=0; later runs use the cached copy)")
+
     def warm_up(self) -> None:
         """Load tokenizer and model now rather than on the first question."""
         self._components()

@@ -348,7 +348,7 @@ def run(args: argparse.Namespace) -> int:
         options = serve_options(args)
         pipeline = Pipeline(settings_from_args(args))
         documents = load_corpus(pipeline.settings.corpus)  # a wrong --corpus fails now, not on the page
-        pipeline.reader.warm_up()  # and so does a missing reader
+        pipeline.reader.check()  # and so does a missing reader; the models load in the background
     except (QAError, ValueError, OSError) as exc:
         print(f"qa serve: error: {exc}", file=sys.stderr)
         return 2
