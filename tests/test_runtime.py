@@ -47,11 +47,11 @@ def tiny_reader(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def shipped_pair(tmp_path_factory, article_text):
-    """The shipped reader on torch and on ONNX Runtime (exported into a fresh cache)."""
-    cache = tmp_path_factory.mktemp("onnx-cache")
+def shipped_pair():
+    """The shipped reader on torch and on ONNX Runtime (its export in the default cache, shared with every
+    other use of the shipped reader; the export itself is tested on a tiny model below)."""
     torch_reader = ExtractiveReader(None, runtime="torch")
-    onnx_reader = ExtractiveReader(None, runtime="onnx", cache_dir=str(cache))
+    onnx_reader = ExtractiveReader(None, runtime="onnx")
     return torch_reader, onnx_reader
 
 

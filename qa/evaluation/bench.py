@@ -74,7 +74,8 @@ def run_benchmark(settings: Settings | None = None, *, repeats: int = 5, include
     pipeline = Pipeline(settings)
     settings = pipeline.settings
     results: dict = {"questions": len(QUESTIONS), "repeats": repeats, "reader": pipeline.reader.source,
-                     "reader_precision": settings.reader_precision, "top_k": settings.top_k}
+                     "reader_precision": settings.reader_precision,
+                     "reader_runtime": settings.reader_runtime, "top_k": settings.top_k}
     if include_cold:
         pipeline.search_index()  # make sure the index exists on disk first
         log("cold start (fresh process)")
@@ -92,7 +93,8 @@ def run_benchmark(settings: Settings | None = None, *, repeats: int = 5, include
     other_precision = "int8" if settings.reader_precision == "fp32" else "fp32"
     other_reader = ExtractiveReader(settings.reader, max_seq_length=settings.max_seq_length,
                                     doc_stride=settings.doc_stride, max_answer_tokens=settings.max_answer_tokens,
-                                    precision=other_precision)
+                                    precision=other_precision, runtime=settings.reader_runtime,
+                                    cache_dir=settings.cache_dir, threads=settings.threads)
     other_reader.warm_up()
     other_name = f"reader_{other_precision}"
     stages: dict[str, list[float]] = {k: [] for k in ("embed", "faiss", "bm25", "reader", other_name, "ask",

@@ -156,6 +156,8 @@ def compare(settings: Settings | None = None, *, data: str | Path = DEFAULT_DATA
     from qa.evaluation.run import load_questions, select
     from qa.pipeline import Pipeline
 
+    if not Path(data).is_file():
+        raise ValueError(f"no QA data at {data} (its dev split is measured; pass --data)")
     log = log or (lambda message: None)
     variants = dict(VARIANTS if variants is None else variants)
     base = Pipeline(settings)
