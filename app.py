@@ -1,5 +1,9 @@
 """Start the chat UI: ``python app.py [--host H] [--port P] [settings flags]``, the same as ``qa serve``."""
-from qa.ui.app import main
+from qa.config import offline_environment
+
+offline_environment()  # before gradio and transformers are imported
+
+from qa.ui.app import main  # noqa: E402
 
 if __name__ == "__main__":
     raise SystemExit(main())

@@ -8,106 +8,35 @@ import sys
 
 
 def _add_train_reader(sub) -> None:
+    from qa.config import TrainConfig
+
     p = sub.add_parser("train-reader", help="fine-tune an extractive reader (SQuAD 2.0 objective)")
-    p.add_argument("--data", nargs="+", required=True, help="JSONL files in the qa-data format or SQuAD .json files")
-    p.add_argument("--output", required=True, help="run directory: checkpoints, log, final model")
-    p.add_argument("--base-model", default=None, help="hub id or local path (default: packaged all-MiniLM-L6-v2)")
-    p.add_argument("--max-examples", type=int, default=10_000, help="training examples before negatives (0 = all)")
-    p.add_argument("--negative-ratio", type=float, default=0.2)
-    p.add_argument("--dev-fraction", type=float, default=0.06)
-    p.add_argument("--max-seq-length", type=int, default=192)
-    p.add_argument("--doc-stride", type=int, default=64)
-    p.add_argument("--batch-size", type=int, default=32)
-    p.add_argument("--learning-rate", type=float, default=1.5e-4)
-    p.add_argument("--warmup-ratio", type=float, default=0.1)
-    p.add_argument("--epochs", type=float, default=1.0)
-    p.add_argument("--seed", type=int, default=13)
-    p.add_argument("--time-budget", type=float, default=None, help="stop (and save) after this many seconds")
-    p.add_argument("--checkpoint-every", type=int, default=50, help="steps between checkpoints")
-    p.add_argument("--threads", type=int, default=None)
-    p.add_argument("--fp32", action="store_true", help="save fp32 weights instead of fp16")
-    p.add_argument("--device", default=None, help="torch device, e.g. cpu or cuda (default: cuda if present)")
-    p.add_argument("--repeat", nargs="+", default=[], metavar="SOURCE=N",
-                   help="weigh the training examples of a source tag N times (e.g. ours_news=3; 0 leaves it out, "
-                        "0.1 keeps a tenth); a SOURCE may be a pattern ('ours_news*=1'); '*=N' weighs every "
-                        "source matched by nothing else")
+    TrainConfig.add_arguments(p, "training (each also a QA_TRAIN_* environment variable)")
+    # The flag's earlier spelling, kept working.
+    p.add_argument("--fp32", dest="save_fp16", action="store_false", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
 
 
 def _run_train_reader(args) -> int:
-    from qa.reader.training import TrainConfig, train_reader
+    from qa.config import TrainConfig
+    from qa.reader.training import train_reader
 
-    config = TrainConfig(
-        data=args.data,
-        output_dir=args.output,
-        base_model=args.base_model,
-        max_examples=args.max_examples or None,
-        negative_ratio=args.negative_ratio,
-        dev_fraction=args.dev_fraction,
-        max_seq_length=args.max_seq_length,
-        doc_stride=args.doc_stride,
-        batch_size=args.batch_size,
-        learning_rate=args.learning_rate,
-        warmup_ratio=args.warmup_ratio,
-        epochs=args.epochs,
-        seed=args.seed,
-        time_budget_s=args.time_budget,
-        checkpoint_every=args.checkpoint_every,
-        threads=args.threads,
-        save_fp16=not args.fp32,
-        device=args.device,
-        source_repeats=_source_repeats(args.repeat),
-    )
-    model_dir = train_reader(config)
+    model_dir = train_reader(TrainConfig.from_args(args))
     print(f"model saved to {model_dir}")
     return 0
 
 
-def _source_repeats(pairs: list[str]) -> dict[str, float]:
-    repeats = {}
-    for pair in pairs:
-        source, _, count = pair.rpartition("=")
-        try:
-            weight = float(count)
-        except ValueError:
-            weight = -1.0
-        if not source or not 0 <= weight < float("inf"):
-            raise UsageError(f"--repeat takes SOURCE=N with a number N >= 0, not {pair!r}")
-        repeats[source] = int(weight) if weight.is_integer() else weight
-    return repeats
-
-
 def _add_settings(p) -> None:
-    """Flags shared by the commands that build a pipeline; each overrides its QA_* variable."""
-    g = p.add_argument_group("settings (each also a QA_* environment variable)")
-    g.add_argument("--corpus", nargs="+", default=None, help="files or folders of .txt/.md/.html documents")
-    g.add_argument("--index-dir", default=None, help="where the index is kept")
-    g.add_argument("--reader", default=None, help="reader model: local folder or hub id (default: shipped reader)")
-    g.add_argument("--top-k", type=int, default=None, help="passages read per question")
-    g.add_argument("--threshold", type=float, default=None, help="answer threshold on the reader's confidence")
-    g.add_argument("--retrieval", choices=("hybrid", "dense", "bm25"), default=None)
-    g.add_argument("--index-type", choices=("flat", "hnsw"), default=None)
-    g.add_argument("--threads", type=int, default=None, help="torch threads")
-    g.add_argument("--reader-precision", choices=("fp32", "int8"), default=None)
-    g.add_argument("--reader-runtime", choices=("torch", "onnx"), default=None)
+    """Flags shared by the commands that build a pipeline: one per setting, each over its QA_* variable."""
+    from qa.config import Settings
+
+    Settings.add_arguments(p, "settings (each also a QA_* environment variable)")
 
 
 def settings_from_args(args, environ: dict[str, str] | None = None):
     """Settings from the environment (``environ``, default ``os.environ``), overridden by the flags."""
     from qa.config import Settings
 
-    return Settings.from_env(
-        environ,
-        corpus=tuple(args.corpus) if args.corpus else None,
-        index_dir=args.index_dir,
-        reader=args.reader,
-        top_k=args.top_k,
-        answer_threshold=args.threshold,
-        retrieval=args.retrieval,
-        index_type=args.index_type,
-        threads=args.threads,
-        reader_precision=args.reader_precision,
-        reader_runtime=args.reader_runtime,
-    )
+    return Settings.from_args(args, environ)
 
 
 def _pipeline(args):
@@ -256,13 +185,12 @@ def _add_eval_open(sub) -> None:
 
 def _variant_settings(args) -> dict:
     """``--variant`` flags as named Settings: the environment, then the variant's settings, then the flags."""
-    import dataclasses
     import os
 
     from qa.config import Settings
 
     # The open corpus replaces these.
-    known = {f.name.upper() for f in dataclasses.fields(Settings)} - {"CORPUS", "INDEX_DIR"}
+    known = {f.name.upper() for f, _, _, _ in Settings.declarations()} - {"CORPUS", "INDEX_DIR"}
     variants = {}
     for spec in args.variant or ["settings:"]:
         name, colon, pairs = spec.partition(":")
@@ -433,6 +361,10 @@ COMMANDS = {"ask": _run_ask, "index": _run_index, "serve": _run_serve, "eval": _
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the ``qa`` command; returns the exit code."""
+    from qa.config import offline_environment, warn_unknown_variables
+
+    offline_environment()  # before anything imports transformers or gradio
+    warn_unknown_variables("qa")
     from qa.errors import QAError
 
     args = build_parser().parse_args(argv)

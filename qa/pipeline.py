@@ -52,20 +52,23 @@ def clean_question(question, max_chars: int) -> str:
 class Pipeline:
     """Question answering over one corpus. ``Pipeline()`` uses the settings from the environment.
 
-    >>> pipeline = Pipeline(top_k=3)                     # doctest: +SKIP
+    ``embedder`` and ``reader`` replace the components the settings describe (for instance to share
+    loaded models between pipelines); they are used as given.
+
+    >>> pipeline = Pipeline(Settings.from_env(top_k=3))        # doctest: +SKIP
     >>> pipeline.ask("How many fighters does ISIS-K have?").text   # doctest: +SKIP
     '2,000'
     """
 
-    def __init__(self, settings: Settings | None = None, **overrides) -> None:
-        base = settings if settings is not None else Settings.from_env()
-        self.settings = base.replace(**overrides) if overrides else base.validated()
-        s = self.settings
-        self.embedder = Embedder(s.embedding_model)
-        self.retriever = Retriever(self.embedder, mode=s.retrieval, candidates=s.candidates, rrf_k=s.rrf_k)
-        self.reader = ExtractiveReader(s.reader, max_seq_length=s.max_seq_length, doc_stride=s.doc_stride,
-                                       max_answer_tokens=s.max_answer_tokens, precision=s.reader_precision,
-                                       runtime=s.reader_runtime, cache_dir=s.cache_dir, threads=s.threads)
+    def __init__(self, settings: Settings | None = None, *, embedder: Embedder | None = None,
+                 reader: ExtractiveReader | None = None) -> None:
+        if isinstance(reader, (str, bytes)) or (settings is not None and not isinstance(settings, Settings)):
+            raise TypeError("Pipeline takes Settings and, optionally, component objects: "
+                            "Pipeline(Settings(reader=...)), not Pipeline(reader='...')")
+        self.settings = s = (settings if settings is not None else Settings.from_env()).validated()
+        self.embedder = embedder if embedder is not None else Embedder(s.embedding_model)
+        self.retriever = Retriever.from_settings(self.embedder, s)
+        self.reader = reader if reader is not None else ExtractiveReader.from_settings(s)
         self._index: SearchIndex | None = None
         self._documents: list[Document] | None = None
         self._lock = threading.Lock()
@@ -90,7 +93,7 @@ class Pipeline:
                 chunks = chunk_corpus(documents, max_chars=self.settings.chunk_max_chars)
                 dense, built = load_or_build_index(
                     self.settings.index_dir, self._fingerprint(chunks), chunks,
-                    lambda todo: self._embed_chunks(todo, progress=True),
+                    lambda todo: self.embed_chunks(todo, progress=True),
                     index_type=self.settings.index_type, log=log,
                     describe={"embedding_model": self.embedder.model_path, "documents": [d.source for d in documents],
                               "chunk_max_chars": self.settings.chunk_max_chars,
@@ -123,9 +126,10 @@ class Pipeline:
         if clash:
             raise ValueError(f"a document named {clash[0]!r} is already in the corpus")
         chunks = chunk_corpus(list(documents), max_chars=self.settings.chunk_max_chars)
-        return base.extended(chunks, self._embed_chunks(chunks))
+        return base.extended(chunks, self.embed_chunks(chunks))
 
-    def _embed_chunks(self, chunks: list[Chunk], *, progress: bool = False):
+    def embed_chunks(self, chunks: list[Chunk], *, progress: bool = False):
+        """The index vectors of ``chunks``, as this pipeline's settings make them."""
         return embed_chunks(self.embedder, chunks, heading_weight=self.settings.heading_weight, progress=progress)
 
     def warm_up(self) -> None:
@@ -158,13 +162,15 @@ class Pipeline:
             raise ValueError("top_k must be at least 1")
         index = self.search_index() if index is None else index
         passages = self.retriever.retrieve(standalone, index, top_k, mode=retrieval)
-        passages, decoded = self._read_passages(standalone, passages)
-        answer = self._answer(asked, passages, decoded, self.answer_threshold if threshold is None else threshold)
+        threshold = self.answer_threshold if threshold is None else threshold
+        passages, decoded = self._read_passages(standalone, passages, threshold)
+        answer = self._answer(asked, passages, decoded, threshold)
         return replace(answer, rewritten_question=standalone) if standalone != asked else answer
 
-    def _read_passages(self, question: str, passages: list[Passage]) -> tuple[list[Passage], list[DecodedSpans]]:
+    def _read_passages(self, question: str, passages: list[Passage],
+                       threshold: float) -> tuple[list[Passage], list[DecodedSpans]]:
         """Read ``passages`` in retrieval order; with early stopping, only until an answer is confident
-        enough (see :func:`read_until_confident`). Returns the passages read and their spans."""
+        enough to be given (see :func:`read_until_confident`). Returns the passages read and their spans."""
         contexts = [reading_context(p.chunk, self.settings.read_headings) for p in passages]
 
         def read(batch: Sequence[tuple[str, int]]) -> list[DecodedSpans]:
@@ -172,8 +178,9 @@ class Pipeline:
                     in zip(self.reader.read(question, [text for text, _ in batch]), batch)]
 
         card = self.reader.card
-        decoded = read_until_confident(read, contexts, stop_at=self.settings.early_stop,
-                                       batch=self.settings.read_batch,
+        early_stop = self.settings.early_stop
+        decoded = read_until_confident(read, contexts, batch=self.settings.read_batch,
+                                       stop_at=None if early_stop is None else max(early_stop, threshold),
                                        confidence_of=lambda margin: confidence(margin, card.scale, card.bias))
         return passages[: len(decoded)], decoded
 
@@ -221,9 +228,9 @@ def read_until_confident(read, contexts: Sequence, *, stop_at: float | None, bat
     """``read(contexts[i:j])`` batch by batch, in order, until a span's ``confidence_of(margin)`` reaches
     ``stop_at``; all at once when ``stop_at`` is None. Returns the spans of the contexts read.
 
-    Confidence has no upper bound short of 1 for a passage not yet read, so the stopping rule is
-    a margin: an answer this sure is rarely beaten by a lower-ranked passage (``qa bench`` measures
-    how rarely, against reading everything)."""
+    A passage not yet read may hold a span of any confidence short of 1, so what is left cannot
+    be bounded; the rule is a margin instead: an answer this sure is rarely beaten by a
+    lower-ranked passage (``qa bench --compare`` measures how rarely, against reading them all)."""
     if stop_at is None:
         return list(read(contexts)) if contexts else []
     decoded: list[DecodedSpans] = []

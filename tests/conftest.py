@@ -6,6 +6,11 @@ from pathlib import Path
 
 import pytest
 
+from qa.config import offline_environment
+
+# The test run is a program of its own, like the ``qa`` command: no hub, no analytics.
+offline_environment()
+
 ROOT = Path(__file__).resolve().parent.parent
 ARTICLE = ROOT / "corpus" / "cbc-explains-isis-k.txt"
 
@@ -35,7 +40,7 @@ def fresh_reader_dir(tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def fresh_pipeline(fresh_reader_dir, tmp_path_factory):
     """The article with the real embedder, FAISS, BM25 and a real (untrained-head) reader."""
-    from qa import Pipeline
+    from qa import Pipeline, Settings
 
-    return Pipeline(corpus=(str(ARTICLE),), index_dir=str(tmp_path_factory.mktemp("index")),
-                    reader=str(fresh_reader_dir))
+    return Pipeline(Settings.from_env(corpus=(str(ARTICLE),), index_dir=str(tmp_path_factory.mktemp("index")),
+                                      reader=str(fresh_reader_dir)))

@@ -314,8 +314,8 @@ def test_server_options_come_from_flags_then_environment_then_defaults():
                                       "--top-k", "3", "--threshold", "0.4"])
     flags = serve_options(args, environ=env)
     assert (flags.host, flags.port, flags.feedback_file) == ("127.0.0.2", 9000, "x.jsonl")
-    assert (args.top_k, args.threshold) == (3, 0.4)  # the pipeline settings flags are there too
-    with pytest.raises(ValueError, match="QA_PORT must be a int"):
+    assert (args.top_k, args.answer_threshold) == (3, 0.4)  # the pipeline settings flags are there too
+    with pytest.raises(ValueError, match="QA_PORT='eighty' is not a valid port"):
         serve_options(build_parser().parse_args([]), environ={"QA_PORT": "eighty"})
 
 
@@ -354,14 +354,14 @@ def test_example_questions_fit_the_corpus():
 def served_app(fresh_reader_dir, tmp_path_factory):
     """The article with the real embedder and reader (the shipped one when present, else the fresh-head one,
     which answers everything), served on a free loopback port for this module."""
-    from qa import Pipeline
+    from qa import Pipeline, Settings
     from qa.ui.app import build_app
 
     shipped = SHIPPED_READER.is_file()
     index_dir = str(tmp_path_factory.mktemp("ui-index"))
-    pipeline = (Pipeline(corpus=(str(ARTICLE),), index_dir=index_dir) if shipped else
-                Pipeline(corpus=(str(ARTICLE),), index_dir=index_dir, reader=str(fresh_reader_dir),
-                         answer_threshold=0.0))
+    pipeline = (Pipeline(Settings.from_env(corpus=(str(ARTICLE),), index_dir=index_dir)) if shipped else
+                Pipeline(Settings.from_env(corpus=(str(ARTICLE),), index_dir=index_dir, reader=str(fresh_reader_dir),
+                                           answer_threshold=0.0)))
     feedback = tmp_path_factory.mktemp("feedback") / "feedback.jsonl"
     demo = build_app(pipeline, feedback_path=feedback)
     with served(demo) as url:

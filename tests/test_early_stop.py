@@ -83,15 +83,16 @@ CASES = [
 
 @pytest.mark.slow
 def test_early_stopping_keeps_the_best_answer_of_full_reading(tmp_path_factory):
-    from qa import Pipeline
+    import dataclasses
+
+    from qa import Pipeline, Settings
     from qa.evaluation.compare import EARLY_STOP
     from tests.conftest import ARTICLE
 
-    index_dir = str(tmp_path_factory.mktemp("index"))
-    full = Pipeline(corpus=(str(ARTICLE),), index_dir=index_dir, early_stop=None)
-    early = Pipeline(full.settings.replace(early_stop=EARLY_STOP))
-    early.embedder, early.retriever = full.embedder, full.retriever
-    early.reader = full.reader
+    settings = Settings.from_env(corpus=(str(ARTICLE),), index_dir=str(tmp_path_factory.mktemp("index")))
+    full = Pipeline(dataclasses.replace(settings, early_stop=None))
+    early = Pipeline(dataclasses.replace(settings, early_stop=EARLY_STOP), embedder=full.embedder,
+                     reader=full.reader)
     index = full.search_index()
     fewer = 0
     for question in CASES:

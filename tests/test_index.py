@@ -8,7 +8,7 @@ import shutil
 import numpy as np
 import pytest
 
-from qa import Pipeline
+from qa import Pipeline, Settings
 from qa.errors import IndexCorruptError
 from qa.retriever.index import CHUNKS, MANIFEST, VECTORS, load_index
 from tests.conftest import ARTICLE
@@ -25,7 +25,7 @@ def corpus_dir(tmp_path):
 
 
 def make(corpus_dir, index_dir, **settings):
-    return Pipeline(corpus=(str(corpus_dir),), index_dir=str(index_dir), **settings)
+    return Pipeline(Settings.from_env(corpus=(str(corpus_dir),), index_dir=str(index_dir), **settings))
 
 
 def test_built_persisted_and_reloaded_without_reembedding(corpus_dir, tmp_path, monkeypatch):
@@ -139,7 +139,7 @@ def test_a_build_killed_midway_is_rebuilt(corpus_dir, tmp_path):
     index_dir = tmp_path / "index"
     make(corpus_dir, index_dir).search_index()
     (corpus_dir / "more.txt").write_text("A second document about a lighthouse keeper named Brigid.\n")
-    code = ("import qa, sys; qa.Pipeline(corpus=(sys.argv[1],), index_dir=sys.argv[2]).search_index()")
+    code = ("import qa, sys; qa.Pipeline(qa.Settings(corpus=(sys.argv[1],), index_dir=sys.argv[2])).search_index()")
     process = subprocess.Popen([sys.executable, "-c", code, str(corpus_dir), str(index_dir)],
                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + 120

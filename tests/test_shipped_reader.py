@@ -25,7 +25,7 @@ ARTICLE_QUESTIONS = [
 
 @pytest.fixture(scope="module")
 def shipped(tmp_path_factory):
-    return qa.Pipeline(corpus=(str(ARTICLE),), index_dir=str(tmp_path_factory.mktemp("index")))
+    return qa.Pipeline(qa.Settings.from_env(corpus=(str(ARTICLE),), index_dir=str(tmp_path_factory.mktemp("index"))))
 
 
 def test_the_shipped_reader_is_complete_and_described():

@@ -117,11 +117,11 @@ def test_repeat_flag_is_checked(tmp_path):
 
 
 def test_repeat_weights_parse_whole_and_fractional_numbers():
-    from qa.cli import UsageError, _source_repeats
+    from qa.config import _source_repeats
 
     assert _source_repeats(["ours_news=3", "*=0.25", "a=b=1"]) == {"ours_news": 3, "*": 0.25, "a=b": 1}
     for bad in ("ours_news=-1", "ours_news=nan", "=2", "ours_news=inf"):
-        with pytest.raises(UsageError):
+        with pytest.raises(ValueError, match="SOURCE=N"):
             _source_repeats([bad])
 
 
@@ -172,11 +172,12 @@ def test_tiny_training_run_saves_a_loadable_reader_and_resumes(tmp_path):
     summary = json.loads((out / "training.json").read_text())
     assert summary["steps"] == summary["planned_steps"] > 1 and not summary["stopped_by_time_budget"]
 
+    from qa.config import Settings
     from qa.pipeline import Pipeline
 
     model_dir = out / "model"
     assert (model_dir / "model.safetensors").exists() and (model_dir / "tokenizer.json").exists()
-    answer = Pipeline(reader=str(model_dir)).read("Who keeps the lighthouse?", CONTEXTS[0], threshold=0.0)
+    answer = Pipeline(Settings.from_env(reader=str(model_dir))).read("Who keeps the lighthouse?", CONTEXTS[0], threshold=0.0)
     assert CONTEXTS[0][answer.citation.start : answer.citation.end] == answer.text
 
     evaluated = subprocess.run([sys.executable, "-m", "qa", "eval-reader", str(out / "dev.jsonl"), "--reader",
@@ -198,7 +199,7 @@ def test_tiny_training_run_saves_a_loadable_reader_and_resumes(tmp_path):
     readme = (target / "README.md").read_text()
     assert f"## Held out: `{data}`" in readme and "Reproduce, in order" in readme
     assert (target / "model.safetensors").exists() and not target.with_name("shipped.staging").exists()
-    answer = Pipeline(reader=str(target)).read("Who keeps the lighthouse?", CONTEXTS[0], threshold=0.0)
+    answer = Pipeline(Settings.from_env(reader=str(target))).read("Who keeps the lighthouse?", CONTEXTS[0], threshold=0.0)
     assert CONTEXTS[0][answer.citation.start : answer.citation.end] == answer.text
 
     # A second stage continuing from the shipped reader keeps the first stage in its history and card.

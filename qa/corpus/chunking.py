@@ -12,6 +12,7 @@ import threading
 from dataclasses import dataclass
 from functools import lru_cache
 
+from qa.config import Settings
 from qa.corpus.documents import BIO, BYLINE, CREDIT, HEADING, TITLE, Document
 
 # End matter belongs to the article as a whole, not to its last section.
@@ -107,7 +108,7 @@ def _split_long(text: str, start: int, end: int, max_chars: int) -> list[tuple[i
     return pieces
 
 
-def chunk_document(document: Document, *, max_chars: int = 1200) -> list[Chunk]:
+def chunk_document(document: Document, *, max_chars: int = Settings.chunk_max_chars) -> list[Chunk]:
     """Chunks of one document, in reading order, headings attached and never chunks themselves."""
     chunks: list[Chunk] = []
     section: str | None = None
@@ -138,6 +139,6 @@ def chunk_document(document: Document, *, max_chars: int = 1200) -> list[Chunk]:
     return chunks
 
 
-def chunk_corpus(documents: list[Document], *, max_chars: int = 1200) -> list[Chunk]:
+def chunk_corpus(documents: list[Document], *, max_chars: int = Settings.chunk_max_chars) -> list[Chunk]:
     """Chunks of every document, in corpus order."""
     return [chunk for document in documents for chunk in chunk_document(document, max_chars=max_chars)]

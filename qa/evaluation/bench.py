@@ -46,8 +46,8 @@ def fresh_index_build_seconds(pipeline) -> float:
     from qa.pipeline import Pipeline
 
     with tempfile.TemporaryDirectory() as directory:
-        fresh = Pipeline(pipeline.settings.replace(index_dir=directory))
-        fresh.embedder = pipeline.embedder
+        fresh = Pipeline(pipeline.settings.replace(index_dir=directory), embedder=pipeline.embedder,
+                         reader=pipeline.reader)
         started = time.perf_counter()
         fresh.search_index(log=lambda message: None)
         return time.perf_counter() - started
@@ -91,10 +91,7 @@ def run_benchmark(settings: Settings | None = None, *, repeats: int = 5, include
     from qa.reader.reader import ExtractiveReader
 
     other_precision = "int8" if settings.reader_precision == "fp32" else "fp32"
-    other_reader = ExtractiveReader(settings.reader, max_seq_length=settings.max_seq_length,
-                                    doc_stride=settings.doc_stride, max_answer_tokens=settings.max_answer_tokens,
-                                    precision=other_precision, runtime=settings.reader_runtime,
-                                    cache_dir=settings.cache_dir, threads=settings.threads)
+    other_reader = ExtractiveReader.from_settings(settings.replace(reader_precision=other_precision))
     other_reader.warm_up()
     other_name = f"reader_{other_precision}"
     stages: dict[str, list[float]] = {k: [] for k in ("embed", "faiss", "bm25", "reader", other_name, "ask",
@@ -187,7 +184,7 @@ def scale_benchmark(n_paragraphs: int = 10_000, *, queries: int = 200, log=None)
     pipeline = Pipeline()
     log(f"embedding {len(chunks)} chunks")
     started = time.perf_counter()
-    vectors = pipeline._embed_chunks(chunks)
+    vectors = pipeline.embed_chunks(chunks)
     embed_s = time.perf_counter() - started
     rng = np.random.default_rng(0)
     picks = rng.choice(len(chunks), size=min(queries, len(chunks)), replace=False)

@@ -69,8 +69,7 @@ def _variant_pipelines(base, variants: dict[str, dict]) -> dict:
 
     pipelines = {}
     for name, changes in variants.items():
-        pipeline = Pipeline(dataclasses.replace(base.settings, **changes).validated())
-        pipeline.embedder, pipeline.retriever = base.embedder, base.retriever
+        pipeline = Pipeline(dataclasses.replace(base.settings, **changes).validated(), embedder=base.embedder)
         pipeline.reader.warm_up()
         pipelines[name] = pipeline
     return pipelines
@@ -132,18 +131,29 @@ def _plain_forward_ms(pipeline, questions: list[str], index) -> dict:
     return latency_summary(samples)
 
 
+_COLD_START = """
+import time
+started = time.perf_counter()
+import json, sys
+import qa
+from qa.config import Settings, offline_environment
+offline_environment()
+pipeline = qa.Pipeline(Settings(**json.loads(sys.argv[1])))
+pipeline.ask(sys.argv[2])
+first = time.perf_counter() - started
+for _ in range(10):
+    pipeline.ask(sys.argv[2])
+# VmHWM is this process's own peak (ru_maxrss would carry the parent's over fork and exec).
+hwm = next(int(line.split()[1]) for line in open("/proc/self/status") if line.startswith("VmHWM:"))
+print(json.dumps({"first_answer_s": round(first, 2), "peak_rss_mb": round(hwm / 1024, 1)}))
+"""
+
+
 def cold_start(settings: Settings, question: str) -> dict:
     """Seconds from a fresh interpreter to the first answer, and that process's peak RSS after ten more
     answers (index and ONNX export already on disk)."""
-    code = (
-        "import time; t=time.perf_counter(); import qa; from qa.config import Settings; import json,sys,resource; "
-        "s=Settings(**json.loads(sys.argv[1])); p=qa.Pipeline(s); q=sys.argv[2]; p.ask(q); "
-        "first=time.perf_counter()-t; [p.ask(q) for _ in range(10)]; "
-        "print(json.dumps({'first_answer_s': round(first, 2), "
-        "'peak_rss_mb': round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)}))"
-    )
     fields = {k: (list(v) if isinstance(v, tuple) else v) for k, v in settings.__dict__.items()}
-    out = subprocess.run([sys.executable, "-c", code, json.dumps(fields), question], capture_output=True,
+    out = subprocess.run([sys.executable, "-c", _COLD_START, json.dumps(fields), question], capture_output=True,
                          text=True, timeout=600, check=True)
     return json.loads(out.stdout.strip().splitlines()[-1])
 
@@ -182,8 +192,7 @@ def compare(settings: Settings | None = None, *, data: str | Path = DEFAULT_DATA
                               ("wiki", dev_split(data, limit=wiki_limit, source="new_wiki"))):
             questions = write_open_corpus(examples, Path(tmp) / key / "corpus")
             corpus = Pipeline(base.settings.replace(corpus=(str(Path(tmp) / key / "corpus"),),
-                                                    index_dir=str(Path(tmp) / key / "index")))
-            corpus.embedder = base.embedder
+                                                    index_dir=str(Path(tmp) / key / "index")), embedder=base.embedder)
             index = corpus.search_index(log=lambda message: None)
             results[f"{key}_corpus"] = {"questions": len(questions), "chunks": len(index.chunks)}
             log(f"{key}: {len(questions)} questions over {len(index.chunks)} passages x {len(variants)} variants")

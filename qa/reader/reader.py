@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import threading
 from dataclasses import dataclass
 from functools import cached_property
@@ -11,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from qa.config import MAX_QUERY_TOKENS, SHIPPED_READER_DIR, quiet_model_loading
+from qa.config import MAX_QUERY_TOKENS, SHIPPED_READER_DIR, Settings, hub_downloads_allowed, quiet_model_loading
 from qa.errors import ReaderError
 from qa.reader.decoding import DecodedSpans, decode_spans
 from qa.reader.runtime import INPUT_NAMES, Logits, OnnxLogits, TorchLogits, discard, load_onnx_session, onnx_model
@@ -46,10 +45,12 @@ class ExtractiveReader:
     first time); None means the reader shipped with this package.
     """
 
-    def __init__(self, model: str | None = None, *, max_seq_length: int = 256, doc_stride: int = 96,
-                 max_answer_tokens: int = 30, max_query_tokens: int = MAX_QUERY_TOKENS, batch_size: int = 16,
-                 precision: str = "fp32", device: str | None = None, runtime: str = "torch",
-                 cache_dir: str | None = None, threads: int | None = None) -> None:
+    def __init__(self, model: str | None = None, *, max_seq_length: int = Settings.max_seq_length,
+                 doc_stride: int = Settings.doc_stride, max_answer_tokens: int = Settings.max_answer_tokens,
+                 max_query_tokens: int = MAX_QUERY_TOKENS, batch_size: int = 16,
+                 precision: str = Settings.reader_precision, device: str | None = None,
+                 runtime: str = Settings.reader_runtime, cache_dir: str | None = Settings.cache_dir,
+                 threads: int | None = Settings.threads) -> None:
         self.model = model
         self.precision = precision
         #: "torch", or "onnx" (ONNX Runtime on the CPU over an export cached in ``cache_dir``, see
@@ -67,6 +68,14 @@ class ExtractiveReader:
         self._loaded = None
         self._lock = threading.Lock()
         self._tokenizer_lock = threading.Lock()
+
+    @classmethod
+    def from_settings(cls, settings: Settings, **options) -> "ExtractiveReader":
+        """The reader ``settings`` describe; ``options`` (``device``, ``batch_size``, ...) override them."""
+        return cls(**{"model": settings.reader, "max_seq_length": settings.max_seq_length,
+                      "doc_stride": settings.doc_stride, "max_answer_tokens": settings.max_answer_tokens,
+                      "precision": settings.reader_precision, "runtime": settings.reader_runtime,
+                      "cache_dir": settings.cache_dir, "threads": settings.threads, **options})
 
     @property
     def source(self) -> str:
@@ -89,7 +98,7 @@ class ExtractiveReader:
             return
         if source.exists() or self.source.startswith((".", "/", "~")) or self.source.count("/") > 1:
             raise ReaderError(f"cannot load the reader from {self.source}: no such folder")
-        if os.environ.get("HF_HUB_OFFLINE") == "1":
+        if not hub_downloads_allowed():
             from huggingface_hub import try_to_load_from_cache
 
             try:
@@ -116,11 +125,11 @@ class ExtractiveReader:
                     from transformers import AutoTokenizer
 
                     quiet_model_loading()
-                    tokenizer = AutoTokenizer.from_pretrained(source, local_files_only=local)
+                    tokenizer = AutoTokenizer.from_pretrained(source, local_files_only=local or not hub_downloads_allowed())
                     logits = self._onnx_logits(source) if local and self.runtime == "onnx" else self._torch_logits(source)
                 except (OSError, ValueError) as exc:
                     hint = ""
-                    if not local and os.environ.get("HF_HUB_OFFLINE") == "1":
+                    if not local and not hub_downloads_allowed():
                         hint = (" (qa keeps the Hugging Face hub off: to download a hub reader once, run with "
                                 "HF_HUB_OFFLINE=0 TRANSFORMERS_OFFLINE=0; later runs use the cached copy)")
                     raise ReaderError(f"cannot load the reader from {source}: {exc}{hint}") from exc
@@ -133,8 +142,8 @@ class ExtractiveReader:
         import torch
         from transformers import AutoModelForQuestionAnswering
 
-        model = AutoModelForQuestionAnswering.from_pretrained(source, local_files_only=Path(source).is_dir(),
-                                                              dtype=torch.float32)
+        offline = Path(source).is_dir() or not hub_downloads_allowed()
+        model = AutoModelForQuestionAnswering.from_pretrained(source, local_files_only=offline, dtype=torch.float32)
         model.eval()
         if self.precision == "int8":
             model = _quantized(model)

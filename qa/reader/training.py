@@ -16,43 +16,13 @@ import math
 import os
 import random
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict
 from pathlib import Path
 
-from qa.config import MAX_QUERY_TOKENS
+# Declared with every other setting, so that its flags and QA_TRAIN_* variables come from one place.
+from qa.config import TrainConfig
 from qa.reader.reader import clip_question
 from qa.reader.data import QAExample, add_negatives, load_examples, split_by_context, write_examples
-
-
-@dataclass
-class TrainConfig:
-    """Everything that decides a training run; written into the model card."""
-
-    data: list[str]
-    output_dir: str
-    base_model: str | None = None  # None: the packaged all-MiniLM-L6-v2 encoder
-    max_seq_length: int = 192
-    doc_stride: int = 64
-    max_query_tokens: int = MAX_QUERY_TOKENS
-    max_examples: int | None = 10_000
-    negative_ratio: float = 0.2
-    dev_fraction: float = 0.06
-    batch_size: int = 32
-    learning_rate: float = 1.5e-4
-    warmup_ratio: float = 0.1
-    weight_decay: float = 0.01
-    epochs: float = 1.0
-    seed: int = 13
-    time_budget_s: float | None = None
-    checkpoint_every: int = 50
-    threads: int | None = None
-    save_fp16: bool = True
-    #: "cpu", "cuda", ...; None picks CUDA when there is one.
-    device: str | None = None
-    #: Training-split copies per source tag, e.g. {"ours_news": 3}: 0 drops a source, a fraction keeps
-    #: that share of it (seeded draw); "*" sets the weight of every source not named (default 1).
-    source_repeats: dict[str, float] = field(default_factory=dict)
-    extra: dict = field(default_factory=dict)
 
 
 def _seed_everything(seed: int) -> None:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from qa.config import packaged_embedding_model_path, quiet_model_loading
+from qa.config import Settings, packaged_embedding_model_path, quiet_model_loading
 
 
 class Embedder:
@@ -71,7 +71,8 @@ class Embedder:
         return np.ascontiguousarray(vectors, dtype=np.float32)
 
 
-def embed_chunks(embedder: Embedder, chunks, *, heading_weight: float = 0.5, progress: bool = False) -> np.ndarray:
+def embed_chunks(embedder: Embedder, chunks, *, heading_weight: float = Settings.heading_weight,
+                 progress: bool = False) -> np.ndarray:
     """Chunk vectors: the paragraph's own embedding plus ``heading_weight`` times the embedding of
     heading and paragraph together, renormalised.
 

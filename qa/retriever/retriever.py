@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from qa.config import RETRIEVAL_MODES, Settings
 from qa.corpus.chunking import Chunk
 from qa.retriever.bm25 import BM25Index
 from qa.retriever.embedding import Embedder
@@ -13,7 +14,7 @@ from qa.retriever.fusion import reciprocal_rank_fusion
 from qa.retriever.index import DenseIndex
 from qa.types import Passage
 
-MODES = ("hybrid", "dense", "bm25")
+MODES = RETRIEVAL_MODES
 
 
 @dataclass
@@ -39,13 +40,18 @@ class SearchIndex:
 class Retriever:
     """Finds the chunks most likely to answer a question."""
 
-    def __init__(self, embedder: Embedder, *, mode: str = "hybrid", candidates: int = 20, rrf_k: int = 60) -> None:
+    def __init__(self, embedder: Embedder, *, mode: str = Settings.retrieval, candidates: int = Settings.candidates,
+                 rrf_k: int = Settings.rrf_k) -> None:
         if mode not in MODES:
             raise ValueError(f"mode must be one of {MODES}, not {mode!r}")
         self.embedder = embedder
         self.mode = mode
         self.candidates = candidates
         self.rrf_k = rrf_k
+
+    @classmethod
+    def from_settings(cls, embedder: Embedder, settings: Settings) -> "Retriever":
+        return cls(embedder, mode=settings.retrieval, candidates=settings.candidates, rrf_k=settings.rrf_k)
 
     def retrieve(self, question: str, index: SearchIndex, top_k: int, *, mode: str | None = None) -> list[Passage]:
         """The ``top_k`` best passages for ``question``, best first."""

@@ -8,10 +8,6 @@ reply looks like is decided in :mod:`qa.ui.render`; uploads are read in
 
 from __future__ import annotations
 
-# qa.config puts GRADIO_ANALYTICS_ENABLED=False (and the offline switches) in the environment; it must
-# come before gradio is imported.
-import qa.config  # noqa: I001  (import order matters)
-
 import argparse
 import os
 import sys
@@ -22,7 +18,7 @@ from pathlib import Path
 
 import gradio as gr
 
-from qa.cli import settings_from_args
+from qa.config import Settings, warn_unknown_variables
 from qa.corpus.documents import Document, load_corpus
 from qa.errors import QAError
 from qa.feedback import FeedbackError, FeedbackLog
@@ -346,7 +342,7 @@ def run(args: argparse.Namespace) -> int:
     """Serve the chat UI with parsed ``args`` (see :func:`add_arguments`); returns the exit code."""
     try:
         options = serve_options(args)
-        pipeline = Pipeline(settings_from_args(args))
+        pipeline = Pipeline(Settings.from_args(args))
         documents = load_corpus(pipeline.settings.corpus)  # a wrong --corpus fails now, not on the page
         pipeline.reader.check()  # and so does a missing reader; the models load in the background
     except (QAError, ValueError, OSError) as exc:
@@ -370,5 +366,6 @@ def run(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python app.py [flags]`` / ``qa serve [flags]``."""
+    """``python app.py [flags]``, the same as ``qa serve [flags]``."""
+    warn_unknown_variables("qa serve")
     return run(build_parser().parse_args(argv))

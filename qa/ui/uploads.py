@@ -11,13 +11,14 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from qa.config import ServeSettings
 from qa.corpus.documents import SUPPORTED_SUFFIXES, Document, describe_size, load_document
 from qa.errors import CorpusError
 from qa.retriever.retriever import SearchIndex
 
 #: File types a user may upload (the formats ``qa.corpus`` reads).
 UPLOAD_SUFFIXES = SUPPORTED_SUFFIXES
-DEFAULT_MAX_UPLOAD_BYTES = 2 * 1024 * 1024
+DEFAULT_MAX_UPLOAD_BYTES = ServeSettings().max_upload_bytes
 
 
 @dataclass(frozen=True)
