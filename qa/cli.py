@@ -276,9 +276,11 @@ def _add_bench(sub) -> None:
                         "with F1 on the article set and the dev split, latency, cold start and memory")
     p.add_argument("--data", default=None, help="with --compare: the QA data whose dev split is read "
                                                "(default: the reader's training data)")
-    p.add_argument("--dev-limit", type=int, default=300, help="with --compare: dev-split questions")
-    p.add_argument("--wiki-limit", type=int, default=100, help="with --compare: Wikipedia questions")
+    p.add_argument("--dev-limit", type=int, default=200, help="with --compare: dev-split questions")
+    p.add_argument("--wiki-limit", type=int, default=60, help="with --compare: Wikipedia questions")
     p.add_argument("--article-limit", type=int, default=None, help="with --compare: article questions")
+    p.add_argument("--variants", default=None, metavar="NAME,NAME",
+                   help="with --compare: only these variants (default: all; see qa/evaluation/compare.py)")
     _add_settings(p)
 
 
@@ -302,11 +304,11 @@ def _run_bench(args) -> int:
         ok = results["failed"] == 0 and results["mismatched"] == 0
         console.print_json(json.dumps(results))
     elif args.compare:
-        from qa.evaluation.compare import DEFAULT_DATA, compare, print_comparison
+        from qa.evaluation.compare import DEFAULT_DATA, chosen_variants, compare, print_comparison
 
         results = compare(settings_from_args(args), data=args.data or DEFAULT_DATA, dev_limit=args.dev_limit,
                           wiki_limit=args.wiki_limit, article_limit=args.article_limit, cold=not args.no_cold,
-                          log=log)
+                          variants=chosen_variants(args.variants), log=log)
         print_comparison(results, console)
     elif args.scale:
         from qa.evaluation.bench import scale_benchmark

@@ -66,13 +66,14 @@ def test_onnx_reader_gives_torch_spans_and_logits(shipped_pair, article_text):
     tokenizer, torch_logits = torch_reader._components()
     _, onnx_logits = onnx_reader._components()
     assert isinstance(onnx_logits, runtime.OnnxLogits)
-    for question in ARTICLE_QUESTIONS:
+    for question in ARTICLE_QUESTIONS[:4]:
         encoded = tokenizer([question] * len(passages), passages, truncation="only_second", max_length=256,
                             stride=96, return_overflowing_tokens=True, padding="longest", return_tensors="np")
         inputs = {k: encoded[k].astype(np.int64) for k in runtime.INPUT_NAMES}
         mask = inputs["attention_mask"].astype(bool)
         for a, b in zip(window_logits(torch_logits, inputs, 16), window_logits(onnx_logits, inputs, 16)):
             assert np.abs(a - b)[mask].max() < 1e-3
+    for question in ARTICLE_QUESTIONS:
         expected = torch_reader.read(question, passages)
         got = onnx_reader.read(question, passages)
         for e, g in zip(expected, got):

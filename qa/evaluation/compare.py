@@ -44,10 +44,21 @@ VARIANTS: dict[str, dict] = {
     "torch int8": {"reader_runtime": "torch", "reader_precision": "int8", "early_stop": None},
     "onnx fp32": {"reader_runtime": "onnx", "reader_precision": "fp32", "early_stop": None},
     "onnx int8": {"reader_runtime": "onnx", "reader_precision": "int8", "early_stop": None},
-    "torch fp32, early stop": {"reader_runtime": "torch", "reader_precision": "fp32", "early_stop": EARLY_STOP},
-    "onnx fp32, early stop": {"reader_runtime": "onnx", "reader_precision": "fp32", "early_stop": EARLY_STOP},
-    "onnx int8, early stop": {"reader_runtime": "onnx", "reader_precision": "int8", "early_stop": EARLY_STOP},
+    "torch fp32 early stop": {"reader_runtime": "torch", "reader_precision": "fp32", "early_stop": EARLY_STOP},
+    "onnx fp32 early stop": {"reader_runtime": "onnx", "reader_precision": "fp32", "early_stop": EARLY_STOP},
+    "onnx int8 early stop": {"reader_runtime": "onnx", "reader_precision": "int8", "early_stop": EARLY_STOP},
 }
+
+
+def chosen_variants(names: str | None) -> dict[str, dict]:
+    """The variants named in ``names`` (comma-separated), the baseline always among them; None means all."""
+    if names is None:
+        return dict(VARIANTS)
+    wanted = [n.strip() for n in names.split(",") if n.strip()]
+    unknown = [n for n in wanted if n not in VARIANTS]
+    if unknown:
+        raise ValueError(f"no variant named {unknown[0]!r}; the variants are: {', '.join(VARIANTS)}")
+    return {n: VARIANTS[n] for n in VARIANTS if n in wanted or n == BASELINE}
 
 
 def dev_split(path: str | Path = DEFAULT_DATA, *, limit: int | None = None, source: str | None = None) -> list:
@@ -159,8 +170,8 @@ def cold_start(settings: Settings, question: str) -> dict:
 
 
 def compare(settings: Settings | None = None, *, data: str | Path = DEFAULT_DATA,
-            variants: dict[str, dict] | None = None, article_limit: int | None = None, dev_limit: int = 300,
-            wiki_limit: int = 100, cold: bool = True, log=None) -> dict:
+            variants: dict[str, dict] | None = None, article_limit: int | None = None, dev_limit: int = 200,
+            wiki_limit: int = 60, cold: bool = True, log=None) -> dict:
     """Measure every variant (see the module docstring); returns JSON-serialisable figures."""
     from qa.evaluation.open_corpus import write_open_corpus
     from qa.evaluation.run import load_questions, select
