@@ -308,7 +308,9 @@ def _run_bench(args) -> int:
 
         results = compare(settings_from_args(args), data=args.data or DEFAULT_DATA, dev_limit=args.dev_limit,
                           wiki_limit=args.wiki_limit, article_limit=args.article_limit, cold=not args.no_cold,
-                          variants=chosen_variants(args.variants), log=log)
+                          variants=chosen_variants(args.variants), log=log,
+                          partial=(lambda figures: Path(args.json).write_text(json.dumps(figures, indent=2) + "\n"))
+                          if args.json else None)
         print_comparison(results, console)
     elif args.scale:
         from qa.evaluation.bench import scale_benchmark

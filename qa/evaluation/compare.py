@@ -171,8 +171,10 @@ def cold_start(settings: Settings, question: str) -> dict:
 
 def compare(settings: Settings | None = None, *, data: str | Path = DEFAULT_DATA,
             variants: dict[str, dict] | None = None, article_limit: int | None = None, dev_limit: int = 200,
-            wiki_limit: int = 60, cold: bool = True, log=None) -> dict:
-    """Measure every variant (see the module docstring); returns JSON-serialisable figures."""
+            wiki_limit: int = 60, cold: bool = True, log=None, partial=None) -> dict:
+    """Measure every variant (see the module docstring); returns JSON-serialisable figures.
+    ``partial(results)``, when given, receives the figures so far after each part (a long run on a
+    busy machine then leaves what it measured)."""
     from qa.evaluation.open_corpus import write_open_corpus
     from qa.evaluation.run import load_questions, select
     from qa.pipeline import Pipeline
@@ -197,6 +199,8 @@ def compare(settings: Settings | None = None, *, data: str | Path = DEFAULT_DATA
         results["variants"][name]["article"] = _figures(run, [q.answers for q in article])
     standalone = [q.standalone or q.question for q in article]
     results["plain_torch_forward_ms"] = _plain_forward_ms(base, standalone, article_index)
+    partial = partial or (lambda figures: None)
+    partial(results)
 
     with tempfile.TemporaryDirectory(prefix="qa-compare-") as tmp:
         for key, examples in (("dev", dev_split(data, limit=dev_limit)),
@@ -210,6 +214,7 @@ def compare(settings: Settings | None = None, *, data: str | Path = DEFAULT_DATA
             runs = _ask_interleaved(pipelines, [(q.question, q.answers, None) for q in questions], index, log, key)
             for name, run in runs.items():
                 results["variants"][name][key] = _figures(run, [q.answers for q in questions])
+            partial(results)
 
     if cold:
         seen: dict[tuple, dict] = {}
