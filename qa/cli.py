@@ -45,30 +45,11 @@ def _pipeline(args):
     return Pipeline(settings_from_args(args))
 
 
-def format_answer(answer) -> str:
-    """The human-readable reply: answer, confidence, the quote with the answer marked, the citation."""
-    lines = []
-    if answer.rewritten_question:
-        lines.append(f"(understood as: {answer.rewritten_question})")
-    if answer.text is None:
-        lines.append(f"The corpus doesn't say. (best guess below the threshold, confidence {answer.score:.2f})")
-        for p in answer.passages[:3]:
-            section = f" · {p.chunk.section}" if p.chunk.section else ""
-            lines.append(f"  closest: ¶{p.chunk.paragraph}{section}: {_clip(p.chunk.text, 160)}")
-        return "\n".join(lines)
-    c = answer.citation
-    marked = (c.quote[: c.start - c.quote_start] + "[[" + answer.text + "]]" + c.quote[c.end - c.quote_start :])
-    lines.append(f"Answer: {answer.text}   (confidence {answer.score:.2f})")
-    lines.append(f"Quote:  \u201c{' '.join(marked.split())}\u201d")
-    lines.append(f"Source: {c.document}, {c.label}, characters {c.start}-{c.end}")
-    for alt in answer.alternatives:
-        lines.append(f"  or: {alt.text}   ({alt.score:.2f}, {alt.citation.label})")
-    return "\n".join(lines)
+def format_answer(answer, pipeline) -> str:
+    """The human-readable reply (see :func:`qa.presentation.plain_text`)."""
+    from qa.presentation import plain_text
 
-
-def _clip(text: str, n: int) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= n else text[: n - 1] + "\u2026"
+    return plain_text(answer, threshold=pipeline.answer_threshold, multi_document=len(pipeline.documents) > 1)
 
 
 def _add_ask(sub) -> None:
@@ -88,6 +69,7 @@ def _read_stdin_lines():
 
 def _run_ask(args) -> int:
     from qa.errors import QuestionError
+    from qa.presentation import error_message
 
     pipeline = _pipeline(args)
     if args.jsonl:
@@ -101,7 +83,7 @@ def _run_ask(args) -> int:
                 row = pipeline.ask(line).to_dict()
             except QuestionError as exc:
                 failures += 1
-                row = {"question": line, "error": str(exc)}
+                row = {"question": line, "error": error_message(exc)}
             print(json.dumps(row, ensure_ascii=False), flush=True)
         return 1 if failures else 0
     question = args.question
@@ -110,7 +92,7 @@ def _run_ask(args) -> int:
             raise UsageError("give a question, e.g. qa ask \"Who leads ISIS-K?\"")
         question = "\n".join(_read_stdin_lines())
     answer = pipeline.ask(question)
-    print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2) if args.json else format_answer(answer))
+    print(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2) if args.json else format_answer(answer, pipeline))
     return 0
 
 
@@ -370,11 +352,15 @@ def main(argv: list[str] | None = None) -> int:
     offline_environment()  # before anything imports transformers or gradio
     warn_unknown_variables("qa")
     from qa.errors import QAError
+    from qa.presentation import error_message
 
     args = build_parser().parse_args(argv)
     try:
         return COMMANDS[args.command](args)
-    except (QAError, UsageError, ValueError, OSError, KeyError) as exc:
+    except (QAError, ValueError) as exc:  # what the library raises on purpose; anything else is a bug
+        print(f"qa: error: {error_message(exc)}", file=sys.stderr)
+        return 2
+    except (UsageError, OSError) as exc:  # how the command was called; files named on the command line
         print(f"qa: error: {exc}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

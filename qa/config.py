@@ -39,6 +39,8 @@ RETRIEVAL_MODES = ("hybrid", "dense", "bm25")
 INDEX_TYPES = ("flat", "hnsw")
 READER_RUNTIMES = ("onnx", "torch")
 READER_PRECISIONS = ("fp32", "int8")
+#: Text profiles, declared in qa.corpus.profiles: "news" knows news pages' video blocks, credits and captions.
+TEXT_PROFILES = ("news", "plain")
 
 #: What the entry points (``qa``, ``qa serve``, ``app.py``) put in the environment: nothing in this
 #: product may reach the Hugging Face hub or send analytics, and tokenizers must not fork threads.
@@ -135,6 +137,9 @@ def _parse_bool(raw: str) -> bool:
     raise ValueError(raw)
 
 
+_DECLARATIONS: dict[type, list] = {}
+
+
 class Declared:
     """What every group of declared settings can do; the groups are dataclasses of :func:`setting` fields."""
 
@@ -144,13 +149,11 @@ class Declared:
     @classmethod
     def declarations(cls) -> list[tuple[dataclasses.Field, type, bool, Spec]]:
         """(field, base type, optional, spec) for every declared setting, in declaration order."""
-        hints = typing.get_type_hints(cls)
-        out = []
-        for f in dataclasses.fields(cls):
-            if _SPEC in f.metadata:
-                kind, optional = _kind(hints[f.name])
-                out.append((f, kind, optional, f.metadata[_SPEC]))
-        return out
+        if cls not in _DECLARATIONS:
+            hints = typing.get_type_hints(cls)
+            _DECLARATIONS[cls] = [(f, *_kind(hints[f.name]), f.metadata[_SPEC])
+                                  for f in dataclasses.fields(cls) if _SPEC in f.metadata]
+        return _DECLARATIONS[cls]
 
     @classmethod
     def env_name(cls, name: str) -> str:
@@ -315,6 +318,8 @@ class Settings(Declared):
     answer_threshold: float | None = setting(None, minimum=0.0, maximum=1.0, flag="--threshold",
                                              help="an answer is given only when its confidence reaches this; "
                                                   "none means the reader's card value")
+    use_verifier: bool = setting(True, help="let the reader card's answer verifier, when it has one, decide "
+                                          "whether to answer (off: the reader's calibrated margin alone)")
     max_answer_tokens: int = setting(30, minimum=1, help="longest answer span, in tokens")
     max_seq_length: int = setting(256, minimum=128, maximum=512, help="reader window length, in tokens")
     doc_stride: int = setting(96, minimum=0, help="overlap of consecutive reader windows, in tokens")
@@ -340,6 +345,9 @@ class Settings(Declared):
                                             "best answer's confidence reaches this (and the answer threshold); "
                                             "'off' reads all top_k at once")
     read_batch: int = setting(2, minimum=1, help="passages read per step when early_stop is set")
+    text_profile: str = setting("news", choices=TEXT_PROFILES,
+                                help="rules for plain-text and Markdown documents: news (video blocks, wire "
+                                     "credits, photo captions, as on news pages) or plain (none of them)")
 
     @classmethod
     def from_env(cls, environ=None, *, given: dict | None = None, **overrides) -> "Settings":

@@ -1,43 +1,30 @@
 """Readers' verdicts on answers, appended to a JSON Lines file one whole line at a time.
 
 >>> log = FeedbackLog("feedback.jsonl")                                   # doctest: +SKIP
->>> log.record(question="Who is Colin Clarke?", answer="a senior research fellow",
-...            citation={"label": "¶11"}, verdict="up")                  # doctest: +SKIP
+>>> log.record_answer(answer, verdict="up", answer_id="3f2a...")          # doctest: +SKIP
 
-Each call opens the file in append mode, writes its line in one ``write``, flushes
-and fsyncs it, under a lock shared by every ``FeedbackLog`` of this process on the
-same file and an ``flock`` for other processes, so that concurrent users never
-interleave or lose lines.
+Each call opens the file in append mode and writes its line in one ``write``, flushed and
+fsynced, under the lock of :mod:`qa.locking` (a ``.<name>.lock`` file beside the log), which
+every thread and process writing the same log takes, so that concurrent users never
+interleave or lose lines. An answer is stored as :meth:`qa.Answer.to_dict` makes it.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import threading
 from datetime import datetime, timezone
 from pathlib import Path
 
 from qa.errors import QAError
-
-try:  # POSIX only; elsewhere the in-process lock is all there is.
-    import fcntl
-except ImportError:  # pragma: no cover
-    fcntl = None
+from qa.locking import exclusive
+from qa.types import Answer
 
 VERDICTS = ("up", "down")
-
-_locks: dict[str, threading.Lock] = {}
-_locks_guard = threading.Lock()
 
 
 class FeedbackError(QAError):
     """The feedback file cannot be written (read-only, missing permissions, disk full...)."""
-
-
-def _lock_for(path: Path) -> threading.Lock:
-    with _locks_guard:
-        return _locks.setdefault(str(path), threading.Lock())
 
 
 class FeedbackLog:
@@ -45,7 +32,15 @@ class FeedbackLog:
 
     def __init__(self, path: str | os.PathLike) -> None:
         self.path = Path(path).expanduser().absolute()
-        self._lock = _lock_for(self.path)
+        self.lock_path = self.path.with_name(f".{self.path.name}.lock")
+
+    def record_answer(self, answer: Answer, *, verdict: str, **fields) -> dict:
+        """Append a verdict on ``answer``: its :meth:`~qa.Answer.to_dict`, with the retrieved passages
+        named by chunk id rather than copied, and ``fields`` (e.g. ``answer_id``)."""
+        data = answer.to_dict()
+        passages = [p["chunk"]["id"] for p in data.pop("passages")]
+        return self.record(question=data.pop("question"), answer=data.pop("text"), citation=data.pop("citation"),
+                           verdict=verdict, **data, passages=passages, **fields)
 
     def record(self, *, question: str, answer: str | None, verdict: str, citation: dict | None = None,
                **fields) -> dict:
@@ -65,23 +60,19 @@ class FeedbackLog:
             **fields,
         }
         line = (json.dumps(row, ensure_ascii=False) + "\n").encode("utf-8")
-        with self._lock:
-            try:
-                self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            with exclusive(self.lock_path):
                 fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
-            except OSError as exc:
-                raise FeedbackError(f"cannot write feedback to {self.path}: {exc.strerror or exc}") from exc
-            try:
-                if fcntl is not None:
-                    fcntl.flock(fd, fcntl.LOCK_EX)
-                written = 0
-                while written < len(line):
-                    written += os.write(fd, line[written:])
-                os.fsync(fd)
-            except OSError as exc:
-                raise FeedbackError(f"cannot write feedback to {self.path}: {exc.strerror or exc}") from exc
-            finally:
-                os.close(fd)  # closing releases the flock too
+                try:
+                    written = 0
+                    while written < len(line):
+                        written += os.write(fd, line[written:])
+                    os.fsync(fd)
+                finally:
+                    os.close(fd)
+        except OSError as exc:
+            raise FeedbackError(f"cannot write feedback to {self.path}: {exc.strerror or exc}") from exc
         return row
 
     def rows(self) -> list[dict]:

@@ -7,22 +7,21 @@ by every caller of the same pipeline.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import threading
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import replace
 
+from qa.alternatives import choose_alternatives
 from qa.config import Settings
 from qa.corpus.chunking import Chunk, chunk_corpus, normalize_space, sentence_spans
 from qa.corpus.documents import Document, load_corpus
 from qa.errors import QuestionError
 from qa.followup import Turn, rewrite_followup
 from qa.reader.decoding import DecodedSpans, confidence, suppress_overlaps, without_lead_in
-from qa.reader.reader import ExtractiveReader
+from qa.reader.reader import ExtractiveReader, ReaderCard
 from qa.retriever.embedding import Embedder, embed_chunks
-from qa.retriever.index import FORMAT_VERSION, load_or_build_index
+from qa.retriever.index import IndexRecipe, load_or_build_index
 from qa.retriever.retriever import Retriever, SearchIndex
 from qa.types import Answer, Citation, Passage
 
@@ -53,7 +52,8 @@ class Pipeline:
     """Question answering over one corpus. ``Pipeline()`` uses the settings from the environment.
 
     ``embedder`` and ``reader`` replace the components the settings describe (for instance to share
-    loaded models between pipelines); they are used as given.
+    loaded models between pipelines); they are used as given. Keyword settings override ``settings``
+    (or the environment's): ``Pipeline(top_k=3)``.
 
     >>> pipeline = Pipeline(Settings.from_env(top_k=3))        # doctest: +SKIP
     >>> pipeline.ask("How many fighters does ISIS-K have?").text   # doctest: +SKIP
@@ -61,11 +61,16 @@ class Pipeline:
     """
 
     def __init__(self, settings: Settings | None = None, *, embedder: Embedder | None = None,
-                 reader: ExtractiveReader | None = None) -> None:
+                 reader: ExtractiveReader | None = None, **overrides) -> None:
         if isinstance(reader, (str, bytes)) or (settings is not None and not isinstance(settings, Settings)):
             raise TypeError("Pipeline takes Settings and, optionally, component objects: "
                             "Pipeline(Settings(reader=...)), not Pipeline(reader='...')")
-        self.settings = s = (settings if settings is not None else Settings.from_env()).validated()
+        # Keyword settings are a shorthand: Pipeline(top_k=3) is Pipeline(Settings.from_env(top_k=3)).
+        if settings is None:
+            settings = Settings.from_env(**overrides)
+        elif overrides:
+            settings = settings.replace(**overrides)
+        self.settings = s = settings.validated()
         self.embedder = embedder if embedder is not None else Embedder(s.embedding_model)
         self.retriever = Retriever.from_settings(self.embedder, s)
         self.reader = reader if reader is not None else ExtractiveReader.from_settings(s)
@@ -89,32 +94,22 @@ class Pipeline:
                     import torch
 
                     torch.set_num_threads(self.settings.threads)
-                documents = load_corpus(self.settings.corpus)
+                documents = load_corpus(self.settings.corpus, profile=self.settings.text_profile)
                 chunks = chunk_corpus(documents, max_chars=self.settings.chunk_max_chars)
-                dense, built = load_or_build_index(
-                    self.settings.index_dir, self._fingerprint(chunks), chunks,
-                    lambda todo: self.embed_chunks(todo, progress=True),
-                    index_type=self.settings.index_type, log=log,
-                    describe={"embedding_model": self.embedder.model_path, "documents": [d.source for d in documents],
-                              "chunk_max_chars": self.settings.chunk_max_chars,
-                              "heading_weight": self.settings.heading_weight,
-                              "index_type": self.settings.index_type},
-                )
-                self._documents, self._index, self.index_was_built = documents, SearchIndex.over(dense), built
+                loaded = load_or_build_index(self.settings.index_dir, self.index_recipe(chunks, documents), chunks,
+                                             lambda todo: self.embed_chunks(todo, progress=True), log=log)
+                self._documents, self._index = documents, SearchIndex.over(loaded.index)
+                self.index_was_built = loaded.built
             return self._index
 
-    def _fingerprint(self, chunks: Sequence[Chunk]) -> str:
-        """What the index depends on: the chunks themselves (so parser and chunker changes count too),
-        the embedding model and the settings that shape the vectors."""
-        recipe = {
-            "format": FORMAT_VERSION,
-            "chunks": hashlib.sha256(json.dumps([c.to_dict() for c in chunks]).encode()).hexdigest(),
-            "embedding": self.embedder.fingerprint,
-            "chunk_max_chars": self.settings.chunk_max_chars,
-            "heading_weight": self.settings.heading_weight,
-            "index_type": self.settings.index_type,
-        }
-        return hashlib.sha256(json.dumps(recipe, sort_keys=True).encode()).hexdigest()
+    def index_recipe(self, chunks: Sequence[Chunk], documents: Sequence[Document] = ()) -> IndexRecipe:
+        """What this pipeline's index of ``chunks`` is made from: the chunks, the embedding model and the
+        settings that shape the vectors."""
+        s = self.settings
+        return IndexRecipe.of(list(chunks), embedding_model=self.embedder.model_path,
+                              embedding=self.embedder.fingerprint, chunk_max_chars=s.chunk_max_chars,
+                              heading_weight=s.heading_weight, index_type=s.index_type,
+                              documents=[d.source for d in documents])
 
     def with_documents(self, documents: Sequence[Document], base: SearchIndex | None = None) -> SearchIndex:
         """An index of this corpus plus ``documents`` (e.g. a user's uploads), built incrementally:
@@ -142,7 +137,7 @@ class Pipeline:
     def answer_threshold(self) -> float:
         if self.settings.answer_threshold is not None:
             return self.settings.answer_threshold
-        return self.reader.card.answer_threshold
+        return self.card.threshold
 
     # --- the public method ----------------------------------------------------
 
@@ -164,7 +159,7 @@ class Pipeline:
         passages = self.retriever.retrieve(standalone, index, top_k, mode=retrieval)
         threshold = self.answer_threshold if threshold is None else threshold
         passages, decoded = self._read_passages(standalone, passages, threshold)
-        answer = self._answer(asked, passages, decoded, threshold)
+        answer = self._answer(asked, passages, decoded, threshold, read_as=standalone)
         return replace(answer, rewritten_question=standalone) if standalone != asked else answer
 
     def _read_passages(self, question: str, passages: list[Passage],
@@ -200,27 +195,44 @@ class Pipeline:
 
     # --- from spans to an answer ------------------------------------------------
 
-    def _answer(self, question: str, passages: list[Passage], decoded: list[DecodedSpans],
-                threshold: float) -> Answer:
+    @property
+    def card(self) -> ReaderCard:
+        """The reader's card, without its verifier when the settings turn it off."""
         card = self.reader.card
+        return card if self.settings.use_verifier else card.without_verifier()
+
+    def _answer(self, question: str, passages: list[Passage], decoded: list[DecodedSpans],
+                threshold: float, *, read_as: str | None = None) -> Answer:
+        card = self.card
         scored = []
         for passage, spans in zip(passages, decoded):
             for cand in spans.candidates:
-                scored.append((confidence(cand.margin, card.scale, card.bias), passage, cand))
+                scored.append((confidence(cand.margin, card.scale, card.bias), passage, cand, spans))
         scored.sort(key=lambda item: (-item[0], item[1].rank, item[2].start))
-        keep = suppress_overlaps([(p.chunk.id, c.start, c.end) for _, p, c in scored])
+        keep = suppress_overlaps([(p.chunk.id, c.start, c.end) for _, p, c, _ in scored])
+        if not keep:
+            return Answer(question=question, text=None, score=0.0, passages=passages)
+
+        def answer_of(item) -> Answer:
+            # The reader ranks; the card's verifier (when there is one) rescores what is shown.
+            score, passage, cand, spans = item
+            if card.verifier is not None:
+                lead_in = (passage.chunk.section or "") if self.settings.read_headings else ""
+                score = card.answer_score(read_as or question, passage.chunk.text, cand, spans.candidates,
+                                          lead_in=lead_in)
+            return candidate_answer(question, score, passage, cand)
+
         # The best candidate is kept even when weak (it tells how close an answer came); the rest only
-        # when they are real alternatives.
-        candidates = [
-            _candidate_answer(question, score, passage, cand.start, cand.end)
-            for n, (score, passage, cand) in enumerate(scored[i] for i in keep[: self.settings.alternatives + 1])
-            if n == 0 or score >= _ALTERNATIVE_FLOOR
-        ]
-        if candidates and candidates[0].score >= threshold:
-            best = candidates[0]
-            return replace(best, alternatives=candidates[1:], passages=passages)
-        best_score = candidates[0].score if candidates else 0.0
-        return Answer(question=question, text=None, score=best_score, alternatives=candidates, passages=passages)
+        # when they are other answers (qa.alternatives), not noise below the floor.
+        ranked = [scored[i] for i in keep]
+        best = answer_of(ranked[0])
+        others = (answer_of(item) for item in ranked[1:] if item[0] >= _ALTERNATIVE_FLOOR)
+        alternatives = choose_alternatives(best, others, self.settings.alternatives,
+                                           {p.chunk.id: p.chunk for p in passages})
+        if best.score >= threshold:
+            return replace(best, alternatives=alternatives, passages=passages)
+        return Answer(question=question, text=None, score=best.score, alternatives=[best, *alternatives],
+                      passages=passages)
 
 
 def read_until_confident(read, contexts: Sequence, *, stop_at: float | None, batch: int,
@@ -251,9 +263,10 @@ def reading_context(chunk: Chunk, with_heading: bool) -> tuple[str, int]:
     return lead_in + chunk.text, len(lead_in)
 
 
-def _candidate_answer(question: str, score: float, passage: Passage, start: int, end: int) -> Answer:
-    """An answer for the span ``chunk.text[start:end]``, cited with document offsets and its sentence(s)."""
-    chunk = passage.chunk
+def candidate_answer(question: str, score: float, passage: Passage, span) -> Answer:
+    """An answer for the span ``chunk.text[span.start:span.end]``, cited with document offsets and its
+    sentence(s)."""
+    chunk, start, end = passage.chunk, span.start, span.end
     sentences = sentence_spans(chunk.text)
     quote_start = min((s for s, e in sentences if e > start), default=0)
     quote_end = max((e for s, e in sentences if s < end), default=len(chunk.text))

@@ -229,9 +229,12 @@ def test_history_is_the_questions_and_answer_texts_oldest_first():
 # --- uploads ------------------------------------------------------------------------------------------
 
 class FakePipeline:
-    """What add_uploads needs of a pipeline: its documents and an incremental index."""
+    """What add_uploads needs of a pipeline: its settings, its documents and an incremental index."""
 
     def __init__(self):
+        from qa.config import Settings
+
+        self.settings = Settings()
         self.documents = [parse_document("Why ISIS-K poses a threat\n\nBody text here.", name="cbc.txt")]
         self.calls = []
 

@@ -126,3 +126,12 @@ def test_the_entry_points_set_the_offline_switches_unless_the_user_did():
     environ = {"HF_HUB_OFFLINE": "0"}
     offline_environment(environ)
     assert environ == {**OFFLINE_ENVIRONMENT, "HF_HUB_OFFLINE": "0"}
+
+
+def test_the_readme_lists_every_pipeline_and_server_setting():
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    for group in (Settings, ServeSettings):
+        for f, _, _, _ in group.declarations():
+            assert f"`{group.env_name(f.name)}`" in readme and f"`{group.flag_name(f.name)}`" in readme, f.name

@@ -96,6 +96,9 @@ def test_open_corpus_evaluation_runs_the_real_pipeline_per_variant():
     assert top5["recall@5"] >= top5["recall@1"] > 0.5
     assert top5["f1"] > 50  # the shipped reader, read end to end over the open corpus
     assert 0 <= top1["no_answer_accuracy"] <= 100 and top5["retrieval_questions"] <= 24
+    # The data's unanswerable questions were written by people: scored apart as "real" ones.
+    assert top5["abstained_by_kind"]["real"]["questions"] == sum(not e.is_answerable for e in examples) > 0
+    assert set(top5["abstained_by_kind"]) == {"real"}
     # The loss against gold context is split over the questions, stage by stage, and adds up.
     lost = top5["f1_lost_against_gold_context"]
     assert sum(c["questions"] for c in lost.values()) == 24 and top5["gold_context_f1"] > 50

@@ -54,3 +54,19 @@ def test_qa_read_with_the_shipped_reader_keeps_offsets():
     answer = qa.Pipeline().read("Who keeps the lighthouse?", context)
     assert answer.text is not None and "Brigid Walsh" in answer.text
     assert context[answer.citation.start : answer.citation.end] == answer.text
+
+
+# Questions the article does not answer (written for this test, not taken from eval/questions.jsonl).
+UNANSWERABLE = [
+    "When was ISIS-K's leader born?",
+    "How many women serve in the Taliban government?",
+    "Which airline flew the most evacuees out of Kabul?",
+    "What colour is the ISIS-K flag?",
+]
+
+
+@pytest.mark.parametrize("question", UNANSWERABLE)
+def test_abstains_on_questions_the_article_does_not_answer(shipped, question):
+    answer = shipped.ask(question)
+    assert answer.text is None, answer.to_dict()
+    assert answer.score < shipped.answer_threshold

@@ -32,6 +32,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from qa.config import offline_environment  # noqa: E402
+
+offline_environment()  # like the qa command: no hub, no tokenizer threads, before transformers loads
+
 from qa.config import Settings  # noqa: E402
 from qa.corpus.chunking import chunk_document  # noqa: E402
 from qa.corpus.documents import parse_document  # noqa: E402

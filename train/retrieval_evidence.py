@@ -26,6 +26,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from qa.config import offline_environment  # noqa: E402
+
+offline_environment()  # like the qa command: no hub, no tokenizer threads, before transformers loads
+
 from qa.config import Settings  # noqa: E402
 from qa.corpus.chunking import Chunk  # noqa: E402
 from qa.metrics import best_threshold, f1_score, fit_logistic_features, threshold_curve  # noqa: E402

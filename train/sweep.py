@@ -24,6 +24,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from qa.config import offline_environment  # noqa: E402
+
+offline_environment()  # like the qa command: no hub, no tokenizer threads, before transformers loads
+
 from qa.reader.data import load_examples  # noqa: E402
 from qa.reader.evaluation import calibrate, calibration_error, predict, score_predictions  # noqa: E402
 from qa.reader.reader import ExtractiveReader  # noqa: E402

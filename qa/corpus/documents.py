@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from html.parser import HTMLParser
 from pathlib import Path
 
+from qa.config import Settings
+from qa.corpus.profiles import TextProfile, profile_named
 from qa.errors import CorpusError
 
 SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm")
@@ -42,8 +44,9 @@ class Document:
     blocks: tuple[Block, ...]
 
 
-def load_corpus(paths) -> list[Document]:
-    """Load every supported file under the given files or folders (folders sorted by name).
+def load_corpus(paths, *, profile: str | TextProfile = Settings.text_profile) -> list[Document]:
+    """Load every supported file under the given files or folders (folders sorted by name); ``profile``
+    names the :mod:`text profile <qa.corpus.profiles>` of plain-text and Markdown files.
 
     Raises :class:`CorpusError` when a path is missing, a file cannot be read, or
     nothing is found at all.
@@ -61,7 +64,7 @@ def load_corpus(paths) -> list[Document]:
             raise CorpusError(f"corpus path not found: {path}")
     if not files:
         raise CorpusError(f"no .txt, .md or .html documents found in {', '.join(map(str, paths))}")
-    documents = [load_document(f) for f in files]
+    documents = [load_document(f, profile=profile) for f in files]
     ids = [d.id for d in documents]
     if len(set(ids)) != len(ids):
         raise CorpusError(f"two documents share a name: {sorted(i for i in ids if ids.count(i) > 1)[0]}")
@@ -74,7 +77,8 @@ def describe_size(n: int) -> str:
 
 
 def load_document(path: str | Path, *, name: str | None = None, source: str | None = None,
-                  max_bytes: int | None = None, doc_id: str | None = None) -> Document:
+                  max_bytes: int | None = None, doc_id: str | None = None,
+                  profile: str | TextProfile = Settings.text_profile) -> Document:
     """Read one file; its format is chosen by the suffix of ``name`` (default: the file's own name).
 
     Raises :class:`CorpusError` with a message for people: unsupported type, over ``max_bytes``,
@@ -98,21 +102,23 @@ def load_document(path: str | Path, *, name: str | None = None, source: str | No
         raise CorpusError(f"{name} is not UTF-8 text (byte {exc.start})") from exc
     if "\x00" in content:
         raise CorpusError(f"{name} is not a text file")
-    return parse_document(content, name=name, source=source or str(path), doc_id=doc_id)
+    return parse_document(content, name=name, source=source or str(path), doc_id=doc_id, profile=profile)
 
 
-def parse_document(content: str, *, name: str, source: str | None = None, doc_id: str | None = None) -> Document:
+def parse_document(content: str, *, name: str, source: str | None = None, doc_id: str | None = None,
+                   profile: str | TextProfile = Settings.text_profile) -> Document:
     """Build a document from text already in memory; ``name``'s suffix picks the format."""
+    profile = profile_named(profile)
     suffix = Path(name).suffix.lower()
     doc_id = doc_id or Path(name).stem
     if suffix in (".html", ".htm"):
         text, title, blocks = _parse_html(content)
     elif suffix in (".md", ".markdown"):
         text = content
-        title, blocks = _parse_markdown(text)
+        title, blocks = _parse_markdown(text, profile)
     else:
         text = content
-        title, blocks = _parse_plain_text(text)
+        title, blocks = _parse_plain_text(text, profile)
     if not any(b.kind not in (HEADING, TITLE) for b in blocks):
         raise CorpusError(f"{name} holds no text to answer from")
     return Document(id=doc_id, title=title or doc_id, text=text, source=source or name, blocks=tuple(blocks))
@@ -121,8 +127,6 @@ def parse_document(content: str, *, name: str, source: str | None = None, doc_id
 # --- plain text -------------------------------------------------------------
 
 _BLOCK_SPLIT = re.compile(r"\r?\n[ \t\u00a0\r]*\n")
-_PHOTO_CREDIT = re.compile(r"\((?:[^()]*/[^()]*|AP|AFP|Reuters|Getty Images|CBC|The Associated Press)\)\s*$")
-_DURATION = re.compile(r"\bDuration \d+:\d\d\b")
 _MERGED = (VIDEO, BYLINE)
 _TERMINAL = ('.', '!', '"', '\u201d', "'", ':', ';', ',')
 
@@ -158,7 +162,7 @@ def _looks_like_heading(s: str) -> bool:
     return _words(s) <= 8 and not s.endswith(_TERMINAL) and s[:1].isupper()
 
 
-def _parse_plain_text(text: str) -> tuple[str, list[Block]]:
+def _parse_plain_text(text: str, profile: TextProfile) -> tuple[str, list[Block]]:
     spans = split_blocks(text)
     pieces = [text[s:e] for s, e in spans]
     kinds = [BODY] * len(spans)
@@ -188,19 +192,19 @@ def _parse_plain_text(text: str) -> tuple[str, list[Block]]:
         if kinds[i] != BODY:
             i += 1
             continue
-        if piece.upper().startswith("WATCH |") or piece.upper().startswith("WATCH:"):
-            # A video block runs until its "Duration m:ss" line; its title is not a section heading.
+        if profile.is_video_start(piece):
+            # A video block runs until its end line ("Duration m:ss"); its title is not a section heading.
             j = i
-            while j < len(pieces) and j < i + 4:
+            while j < len(pieces) and j < i + profile.video_max_blocks:
                 kinds[j] = VIDEO
-                if _DURATION.search(pieces[j]):
+                if profile.is_video_end(pieces[j]):
                     break
                 j += 1
             i = j + 1
             continue
-        if piece.startswith("With files from"):
+        if profile.is_credit(piece):
             kinds[i] = CREDIT
-        elif _PHOTO_CREDIT.search(piece) and _words(piece) >= 8:
+        elif profile.has_photo_credit(piece) and _words(piece) >= profile.caption_min_words:
             kinds[i] = CAPTION
         elif _looks_like_heading(piece) and i + 1 < len(pieces):
             kinds[i] = HEADING
@@ -220,7 +224,7 @@ def _parse_plain_text(text: str) -> tuple[str, list[Block]]:
 _MD_HEADING = re.compile(r"^(#{1,6})[ \t]+(.+?)[ \t#]*$")
 
 
-def _parse_markdown(text: str) -> tuple[str, list[Block]]:
+def _parse_markdown(text: str, profile: TextProfile) -> tuple[str, list[Block]]:
     title, blocks = "", []
     for s, e in split_blocks(text):
         piece = text[s:e]
@@ -239,7 +243,7 @@ def _parse_markdown(text: str) -> tuple[str, list[Block]]:
                 for rs, re_ in split_blocks(text, s + first_line_end + 1, e):
                     blocks.append(Block(rs, re_, BODY))
             continue
-        kind = CAPTION if piece.startswith("![") or _PHOTO_CREDIT.search(piece) else BODY
+        kind = CAPTION if piece.startswith("![") or profile.has_photo_credit(piece) else BODY
         blocks.append(Block(s, e, kind))
     return title, blocks
 

@@ -29,6 +29,7 @@ from pathlib import Path
 from qa.config import Settings
 from qa.metrics import answer_scores, best_threshold, f1_score, recall_at_k, threshold_curve
 from qa.reader.data import QAExample
+from qa.reader.evaluation import negative_kind
 
 #: Each document starts with a title line, so that no passage's first line is taken for its title.
 _TITLE = "Open corpus passage {n:04d}"
@@ -48,6 +49,9 @@ class OpenQuestion:
     #: history) and how it reads on its own; empty and None for a question asked alone.
     conversation: str = ""
     standalone: str | None = None
+    #: "answerable", or the kind of unanswerable question: "real", "synthetic" or "generated"
+    #: (qa.reader.evaluation.negative_kind).
+    kind: str = "answerable"
 
 
 def passage_document(context: str, number: int) -> tuple[str, Callable[[int], int]]:
@@ -82,7 +86,8 @@ def write_open_corpus(examples: list[QAExample], folder: str | Path) -> list[Ope
             doc_of[ex.context] = (f"passage-{n:04d}", at)
         doc_id, at = doc_of[ex.context]
         questions.append(OpenQuestion(ex.question, ex.answers, doc_id, tuple(at(s) for s in ex.answer_starts),
-                                      ex.context, ex.meta.get("conversation", ""), ex.meta.get("standalone")))
+                                      ex.context, ex.meta.get("conversation", ""), ex.meta.get("standalone"),
+                                      negative_kind(ex)))
     return questions
 
 
@@ -200,6 +205,9 @@ def _measure(pipeline, questions: list[OpenQuestion], *, read: bool, per_documen
         "f1": overall["f1"],
         "answerable_f1": answer_scores([p for _, p in answerable], [q.answers for q, _ in answerable])["f1"],
         "no_answer_accuracy": round(100 * sum(p is None for p in unanswerable) / max(1, len(unanswerable)), 2),
+        "abstained_by_kind": {kind: {"questions": len(ps), "abstained": round(100 * sum(p is None for p in ps) / len(ps), 2)}
+                              for kind in sorted({q.kind for q in questions} - {"answerable"})
+                              for ps in [[p for q, p in zip(questions, predictions) if q.kind == kind]]},
         "p50_ms": round(1000 * statistics.median(seconds), 1),
         "gold_context_f1": round(100 * sum(g for _, g, _ in losses) / max(1, len(losses)), 2),
         "f1_lost_against_gold_context": loss_breakdown(losses),

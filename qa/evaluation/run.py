@@ -16,14 +16,13 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from qa.config import PROJECT_DIR, Settings
+from qa.config import PROJECT_DIR, RETRIEVAL_MODES, Settings
 from qa.evaluation.bench import fresh_index_build_seconds
 from qa.metrics import (answer_scores, expected_calibration_error, f1_score, latency_summary, mean_reciprocal_rank,
                         recall_at_k, reliability_bins, threshold_curve)
 
 DEFAULT_QUESTIONS = PROJECT_DIR / "eval" / "questions.jsonl"
 DEFAULT_REPORTS = PROJECT_DIR / "eval" / "reports"
-RETRIEVAL_MODES = ("dense", "bm25", "hybrid")
 
 
 @dataclass(frozen=True)
@@ -45,11 +44,15 @@ class EvalQuestion:
 def load_questions(path: str | Path = DEFAULT_QUESTIONS) -> list[EvalQuestion]:
     """The evaluation set: one JSON object per line (see eval/README.md for the fields)."""
     out = []
-    for line in Path(path).read_text(encoding="utf-8").splitlines():
+    for line_no, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), 1):
         if line.strip():
-            row = json.loads(line)
-            out.append(EvalQuestion(row["id"], row["question"], tuple(row["answers"]), frozenset(row["paragraphs"]),
-                                    row["type"], row.get("conversation"), row.get("turn"), row.get("standalone")))
+            try:
+                row = json.loads(line)
+                out.append(EvalQuestion(row["id"], row["question"], tuple(row["answers"]),
+                                        frozenset(row["paragraphs"]), row["type"], row.get("conversation"),
+                                        row.get("turn"), row.get("standalone")))
+            except (KeyError, TypeError, ValueError) as exc:
+                raise ValueError(f"{path}:{line_no}: not an evaluation question ({exc!r})") from None
     return out
 
 

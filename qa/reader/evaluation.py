@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from qa.metrics import best_threshold, exact_match, expected_calibration_error, f1_score, fit_logistic
 from qa.reader.data import QAExample
-from qa.reader.decoding import confidence
+from qa.reader.decoding import DecodedSpans, confidence
 from qa.reader.reader import READER_CARD, ExtractiveReader, ReaderCard
 
 
@@ -21,6 +21,32 @@ class Prediction:
     margin: float
     f1_if_answered: float
     em_if_answered: float
+    #: Every candidate the reader found (for the verifier's features); None when it found none.
+    spans: DecodedSpans | None = field(default=None, compare=False, repr=False)
+
+    @property
+    def best(self):
+        return self.spans.candidates[0] if self.spans and self.spans.candidates else None
+
+    def score(self, card: ReaderCard) -> float:
+        """The card's answer score for this prediction's best span (0 when there is none)."""
+        best = self.best
+        if best is None:
+            return 0.0
+        return card.answer_score(self.example.question, self.example.context, best, self.spans.candidates)
+
+
+def negative_kind(example: QAExample) -> str:
+    """What kind of question an example is: "answerable"; "real" unanswerable (written by people, SQuAD 2.0
+    or ours); "synthetic" (a question paired with another paragraph, ``-neg``); or "generated" (an edited
+    question, ``-adv``, see qa/reader/adversarial.py)."""
+    if example.is_answerable:
+        return "answerable"
+    if example.id.endswith("-neg"):
+        return "synthetic"
+    if "-adv" in example.id:
+        return "generated"
+    return "real"
 
 
 def predict(reader: ExtractiveReader, examples: list[QAExample], *, progress: bool = False) -> list[Prediction]:
@@ -36,18 +62,21 @@ def predict(reader: ExtractiveReader, examples: list[QAExample], *, progress: bo
         golds = list(ex.answers)
         out.append(Prediction(ex, text, margin,
                               f1_score(text, golds) if golds else 0.0,
-                              exact_match(text, golds) if golds else 0.0))
+                              exact_match(text, golds) if golds else 0.0, decoded))
     return out
 
 
 def score_predictions(predictions: list[Prediction], card: ReaderCard, threshold: float | None = None) -> dict:
-    """EM, F1 and no-answer accuracy (SQuAD 2.0 style) at the card's (or the given) threshold."""
-    threshold = card.answer_threshold if threshold is None else threshold
+    """EM, F1 and no-answer accuracy (SQuAD 2.0 style) at the card's (or the given) threshold, with
+    ``by_kind``: answerable F1 and, per kind of unanswerable question (real, synthetic, generated; see
+    :func:`negative_kind`), the share abstained."""
+    threshold = card.threshold if threshold is None else threshold
     n = max(1, len(predictions))
     em = f1 = 0.0
     unanswerable = abstained_right = answerable = answered_answerable = 0
+    kinds: dict[str, list[float]] = {}
     for p in predictions:
-        answered = confidence(p.margin, card.scale, card.bias) >= threshold
+        answered = p.score(card) >= threshold
         golds = list(p.example.answers)
         shown = p.text if answered else None
         em += exact_match(shown, golds)
@@ -58,6 +87,9 @@ def score_predictions(predictions: list[Prediction], card: ReaderCard, threshold
         else:
             unanswerable += 1
             abstained_right += not answered
+        kinds.setdefault(negative_kind(p.example), []).append(f1_score(shown, golds) if golds else float(not answered))
+    by_kind = {kind: {"examples": len(values), ("f1" if kind == "answerable" else "abstained"):
+                      round(100 * sum(values) / len(values), 2)} for kind, values in sorted(kinds.items())}
     return {
         "examples": len(predictions),
         "exact_match": round(100 * em / n, 2),
@@ -66,6 +98,7 @@ def score_predictions(predictions: list[Prediction], card: ReaderCard, threshold
         "has_answer_answered": round(100 * answered_answerable / max(1, answerable), 2),
         "unanswerable": unanswerable,
         "threshold": threshold,
+        "by_kind": by_kind,
     }
 
 
@@ -81,13 +114,16 @@ def calibrate(predictions: list[Prediction]) -> ReaderCard:
 
 
 def calibration_error(predictions: list[Prediction], card: ReaderCard) -> float:
-    scores = [confidence(p.margin, card.scale, card.bias) for p in predictions]
+    scores = [p.score(card) for p in predictions]
     return expected_calibration_error(scores, [float(p.f1_if_answered >= 0.5) for p in predictions])
 
 
 def write_card(model_dir: str | Path, card: ReaderCard, metrics: dict) -> Path:
     """Store calibration, threshold and metrics beside the weights (read by :class:`ReaderCard`)."""
     path = Path(model_dir) / READER_CARD
-    data = {"scale": card.scale, "bias": card.bias, "answer_threshold": card.answer_threshold, "metrics": metrics}
+    data = {"scale": card.scale, "bias": card.bias, "answer_threshold": card.answer_threshold}
+    if card.verifier is not None:
+        data["verifier"] = card.verifier.to_dict()
+    data["metrics"] = metrics
     path.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
     return path

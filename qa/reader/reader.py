@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 from pathlib import Path
 
@@ -12,8 +12,10 @@ import numpy as np
 
 from qa.config import MAX_QUERY_TOKENS, SHIPPED_READER_DIR, Settings, hub_downloads_allowed, quiet_model_loading
 from qa.errors import ReaderError
-from qa.reader.decoding import DecodedSpans, decode_spans
+from qa.reader.decoding import DecodedSpans, SpanCandidate, confidence, decode_spans
 from qa.reader.runtime import INPUT_NAMES, Logits, OnnxLogits, TorchLogits, discard, load_onnx_session, onnx_model
+from qa.reader.verifier import Verifier, answer_features, runner_up_of, verify
+from qa.reader.windows import clip_question, tokenize_windows  # noqa: F401  (clip_question: its old home)
 
 #: Written next to a reader's weights; holds its calibration, answer threshold and dev metrics.
 READER_CARD = "qa_reader.json"
@@ -21,21 +23,49 @@ READER_CARD = "qa_reader.json"
 
 @dataclass(frozen=True)
 class ReaderCard:
-    """How to turn a reader's margins into confidences, and where to draw the line."""
+    """How to turn a reader's margins into confidences, and where to draw the line.
+
+    With a ``verifier`` (see qa/reader/verifier.py), an answer's score is the verifier's probability
+    that it is right, and :attr:`threshold` is the verifier's; without one, the calibrated margin and
+    ``answer_threshold``.
+    """
 
     scale: float = 1.0
     bias: float = 0.0
     answer_threshold: float = 0.5
     metrics: dict | None = None
+    verifier: Verifier | None = None
 
     @classmethod
     def load(cls, model_dir: str | Path) -> "ReaderCard":
         path = Path(model_dir) / READER_CARD
         if not path.is_file():
             return cls()
-        data = json.loads(path.read_text(encoding="utf-8"))
-        return cls(scale=float(data.get("scale", 1.0)), bias=float(data.get("bias", 0.0)),
-                   answer_threshold=float(data.get("answer_threshold", 0.5)), metrics=data.get("metrics"))
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            verifier = Verifier.from_dict(data["verifier"]) if data.get("verifier") else None
+            return cls(scale=float(data.get("scale", 1.0)), bias=float(data.get("bias", 0.0)),
+                       answer_threshold=float(data.get("answer_threshold", 0.5)), metrics=data.get("metrics"),
+                       verifier=verifier)
+        except (ValueError, KeyError, TypeError) as exc:
+            raise ReaderError(f"the reader card {path} is damaged: {exc}") from exc
+
+    @property
+    def threshold(self) -> float:
+        """The score an answer needs to be given."""
+        return self.verifier.threshold if self.verifier is not None else self.answer_threshold
+
+    def without_verifier(self) -> "ReaderCard":
+        return replace(self, verifier=None)
+
+    def answer_score(self, question: str, context: str, candidate: SpanCandidate,
+                     candidates: list[SpanCandidate], *, lead_in: str = "") -> float:
+        """How likely ``candidate`` (a span of ``context``, one of ``candidates``, best first) is right."""
+        if self.verifier is None:
+            return confidence(candidate.margin, self.scale, self.bias)
+        others = [c for c in candidates if c is not candidate]
+        features = answer_features(question, context, candidate, runner_up_of(candidate, others), lead_in=lead_in)
+        return verify(features, self.verifier)
 
 
 class ExtractiveReader:
@@ -165,32 +195,17 @@ class ExtractiveReader:
         if not contexts:
             return []
         tokenizer, logits = self._components()
-        pad_right = tokenizer.padding_side == "right"
         # A fast tokenizer switches its truncation/padding state on each call: one caller at a time.
         with self._tokenizer_lock:
-            question = clip_question(tokenizer, question, self.max_query_tokens)
-            encoded = tokenizer(
-                [question] * len(contexts) if pad_right else contexts,
-                contexts if pad_right else [question] * len(contexts),
-                truncation="only_second" if pad_right else "only_first",
-                max_length=self.max_seq_length,
-                stride=self.doc_stride,
-                return_overflowing_tokens=True,
-                return_offsets_mapping=True,
-                padding="longest",
-                return_tensors="np",
-            )
-        context_id = 1 if pad_right else 0
-        offsets, cls_positions = [], []
-        for i, ids in enumerate(encoded["input_ids"].tolist()):
-            seq_ids = encoded.sequence_ids(i)
-            offsets.append([tuple(o) if seq_ids[t] == context_id else None
-                            for t, o in enumerate(encoded["offset_mapping"][i].tolist())])
-            # The null answer lives at [CLS], which is not at 0 when the tokenizer pads on the left.
-            cls_positions.append(ids.index(tokenizer.cls_token_id) if tokenizer.cls_token_id in ids else 0)
+            windows = tokenize_windows(tokenizer, [question] * len(contexts), contexts,
+                                       max_length=self.max_seq_length, stride=self.doc_stride,
+                                       max_query_tokens=self.max_query_tokens, padding="longest",
+                                       return_tensors="np")
+        encoded, offsets, cls_positions = windows.encoding, windows.offsets, windows.cls_positions
         inputs = {k: encoded[k].astype(np.int64) for k in INPUT_NAMES if k in encoded}
-        start_logits, end_logits = window_logits(logits, inputs, self.batch_size, trim_right=pad_right)
-        windows_of = encoded["overflow_to_sample_mapping"].tolist()
+        start_logits, end_logits = window_logits(logits, inputs, self.batch_size,
+                                                 trim_right=tokenizer.padding_side == "right")
+        windows_of = windows.owners
         results = []
         for c, context in enumerate(contexts):
             rows = [w for w, owner in enumerate(windows_of) if owner == c]
@@ -218,15 +233,6 @@ def window_logits(logits: Logits, inputs: dict[str, np.ndarray], batch_size: int
         start, end = logits({k: np.ascontiguousarray(v[rows, :cut]) for k, v in inputs.items()})
         starts[rows, :cut], ends[rows, :cut] = start, end
     return starts, ends
-
-
-def clip_question(tokenizer, question: str, max_tokens: int) -> str:
-    """Keep a long question's first ``max_tokens`` tokens, so that the context always fits a window."""
-    encoded = tokenizer(question, add_special_tokens=False, return_offsets_mapping=True)
-    offsets = encoded["offset_mapping"]
-    if len(offsets) <= max_tokens:
-        return question
-    return question[: offsets[max_tokens - 1][1]]
 
 
 def _quantized(model):

@@ -21,7 +21,7 @@ from pathlib import Path
 
 # Declared with every other setting, so that its flags and QA_TRAIN_* variables come from one place.
 from qa.config import TrainConfig
-from qa.reader.reader import clip_question
+from qa.reader.windows import tokenize_windows
 from qa.reader.data import QAExample, add_negatives, load_examples, split_by_context, write_examples
 
 
@@ -76,27 +76,21 @@ def repeat_by_source(examples: list[QAExample], weights: dict[str, float], *, se
 def tokenize_for_training(examples: list[QAExample], tokenizer, config: TrainConfig) -> list[dict]:
     """Turn examples into windows labelled with token start/end ([CLS]=0 when unanswerable)."""
     features = []
-    questions = [clip_question(tokenizer, ex.question.strip(), config.max_query_tokens) for ex in examples]
     batch = 256
     for lo in range(0, len(examples), batch):
         chunk = examples[lo : lo + batch]
-        enc = tokenizer(
-            questions[lo : lo + batch],
-            [ex.context for ex in chunk],
-            truncation="only_second",
-            max_length=config.max_seq_length,
-            stride=config.doc_stride,
-            return_overflowing_tokens=True,
-            return_offsets_mapping=True,
-        )
-        for i, offsets in enumerate(enc["offset_mapping"]):
-            ex = chunk[enc["overflow_to_sample_mapping"][i]]
-            sequence_ids = enc.sequence_ids(i)
+        # The reader's own windows, so that training sees (question, context) exactly as reading does.
+        windows = tokenize_windows(tokenizer, [ex.question.strip() for ex in chunk], [ex.context for ex in chunk],
+                                   max_length=config.max_seq_length, stride=config.doc_stride,
+                                   max_query_tokens=config.max_query_tokens)
+        enc = windows.encoding
+        for i, offsets in enumerate(windows.offsets):
+            ex = chunk[windows.owners[i]]
             start_pos = end_pos = 0
             if ex.is_answerable:
                 ans_start = ex.answer_starts[0]
                 ans_end = ans_start + len(ex.answers[0])
-                ctx_tokens = [t for t, s in enumerate(sequence_ids) if s == 1]
+                ctx_tokens = [t for t, o in enumerate(offsets) if o is not None]
                 first, last = ctx_tokens[0], ctx_tokens[-1]
                 if offsets[first][0] <= ans_start and offsets[last][1] >= ans_end:
                     start_pos = first
@@ -160,7 +154,7 @@ def train_reader(config: TrainConfig, *, progress: bool = True) -> Path:
     from tqdm.auto import tqdm
     from transformers import AutoModelForQuestionAnswering, AutoTokenizer, get_linear_schedule_with_warmup
 
-    from qa.config import packaged_embedding_model_path
+    from qa.config import hub_downloads_allowed, packaged_embedding_model_path
 
     if config.threads:
         torch.set_num_threads(config.threads)
@@ -173,7 +167,8 @@ def train_reader(config: TrainConfig, *, progress: bool = True) -> Path:
     started = time.time()
     train, dev = prepare_data(config)
     write_examples(dev, out / "dev.jsonl")
-    tokenizer = AutoTokenizer.from_pretrained(base)
+    offline = Path(base).is_dir() or not hub_downloads_allowed()
+    tokenizer = AutoTokenizer.from_pretrained(base, local_files_only=offline)
     features = tokenize_for_training(train, tokenizer, config)
     lengths = [len(f["input_ids"]) for f in features]
     batches = length_grouped_batches(lengths, config.batch_size, config.seed)
@@ -182,7 +177,8 @@ def train_reader(config: TrainConfig, *, progress: bool = True) -> Path:
     _log(out, f"train examples {len(train)} (features {len(features)}), dev examples {len(dev)}, "
               f"steps {total_steps}, device {device}")
 
-    model = AutoModelForQuestionAnswering.from_pretrained(base, dtype=torch.float32).to(device)
+    model = AutoModelForQuestionAnswering.from_pretrained(base, dtype=torch.float32,
+                                                          local_files_only=offline).to(device)
     no_decay = ("bias", "LayerNorm.weight", "layer_norm.weight")
     groups = [
         {"params": [p for n, p in model.named_parameters() if not any(k in n for k in no_decay)],

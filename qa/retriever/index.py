@@ -19,7 +19,6 @@ import json
 import os
 import sys
 import tempfile
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,6 +26,7 @@ import numpy as np
 
 from qa.corpus.chunking import Chunk
 from qa.errors import IndexCorruptError
+from qa.locking import exclusive
 
 FORMAT_VERSION = 1
 MANIFEST, VECTORS, CHUNKS = "manifest.json", "vectors.faiss", "chunks.jsonl"
@@ -166,42 +166,81 @@ def load_index(directory: str | Path, fingerprint: str) -> DenseIndex:
     return DenseIndex(chunks, faiss_index, fingerprint)
 
 
-def load_or_build_index(directory, fingerprint: str, chunks: list[Chunk], embed, *, index_type: str = "flat",
-                        describe: dict | None = None, log=None) -> tuple[DenseIndex, bool]:
-    """Reuse the index in ``directory`` if it matches ``fingerprint``; otherwise build and save it.
+@dataclass(frozen=True)
+class IndexRecipe:
+    """What an index is built from. Its :attr:`fingerprint` (checked on load) and the manifest's
+    description (for people) both come from here, so they cannot disagree."""
 
-    ``embed(chunks)`` produces the vectors. Returns the index and
-    whether it was (re)built. A directory that cannot be written to still yields a
+    #: SHA-256 of the chunks themselves, so that parser and chunker changes count too.
+    chunks_sha256: str
+    embedding_model: str
+    #: Changes with the embedding model's files (see ``Embedder.fingerprint``).
+    embedding: str
+    chunk_max_chars: int
+    heading_weight: float
+    index_type: str
+    documents: tuple[str, ...] = ()
+
+    @classmethod
+    def of(cls, chunks: list[Chunk], *, embedding_model: str, embedding: str, chunk_max_chars: int,
+           heading_weight: float, index_type: str, documents=()) -> "IndexRecipe":
+        digest = _sha256(json.dumps([c.to_dict() for c in chunks]).encode())
+        return cls(digest, embedding_model, embedding, chunk_max_chars, heading_weight, index_type, tuple(documents))
+
+    @property
+    def fingerprint(self) -> str:
+        """What a saved index must match to be reused: everything that shapes the vectors (not where the
+        documents were read from)."""
+        shaping = {"format": FORMAT_VERSION, "chunks": self.chunks_sha256, "embedding": self.embedding,
+                   "chunk_max_chars": self.chunk_max_chars, "heading_weight": self.heading_weight,
+                   "index_type": self.index_type}
+        return _sha256(json.dumps(shaping, sort_keys=True).encode())
+
+    def describe(self) -> dict:
+        """The manifest's description of the index."""
+        return {"embedding_model": self.embedding_model, "embedding": self.embedding,
+                "documents": list(self.documents), "chunks_sha256": self.chunks_sha256,
+                "chunk_max_chars": self.chunk_max_chars, "heading_weight": self.heading_weight,
+                "index_type": self.index_type}
+
+
+@dataclass(frozen=True)
+class LoadedIndex:
+    """The outcome of :func:`load_or_build_index`: the index, whether it was (re)built, and why."""
+
+    index: DenseIndex
+    built: bool
+    reason: str | None = None
+
+
+def load_or_build_index(directory, recipe: IndexRecipe, chunks: list[Chunk], embed, *, log=None) -> LoadedIndex:
+    """Reuse the index in ``directory`` if it was built from ``recipe``; otherwise build and save it.
+
+    ``embed(chunks)`` produces the vectors. A directory that cannot be written to still yields a
     working in-memory index, with a warning.
     """
     log = log or (lambda message: print(message, file=sys.stderr))
     with _build_lock(Path(directory)):  # two processes starting together build once, not over each other
         try:
-            return load_index(directory, fingerprint), False
+            return LoadedIndex(load_index(directory, recipe.fingerprint), built=False)
         except FileNotFoundError:
+            reason = "there was no index"
             log(f"Building the index in {directory} ({len(chunks)} chunks)...")
         except IndexCorruptError as exc:
+            reason = str(exc)
             log(f"Rebuilding the index in {directory}: {exc}.")
-        return _build_and_save(directory, fingerprint, chunks, embed, index_type, describe, log), True
+        index = _build_and_save(directory, recipe.fingerprint, chunks, embed, recipe.index_type, recipe.describe(),
+                                log)
+        return LoadedIndex(index, built=True, reason=reason)
 
 
-@contextmanager
 def _build_lock(directory: Path):
     """An exclusive lock file in the index folder; no lock (and no error) where the folder is not writable."""
-    import fcntl
-
     try:
         directory.mkdir(parents=True, exist_ok=True)
-        handle = open(directory / ".lock", "a")
     except OSError:
-        yield
-        return
-    with handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+        pass
+    return exclusive(directory / ".lock", required=False)
 
 
 def _build_and_save(directory, fingerprint, chunks, embed, index_type, describe, log) -> DenseIndex:

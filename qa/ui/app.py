@@ -23,6 +23,7 @@ from qa.corpus.documents import Document, load_corpus
 from qa.errors import QAError
 from qa.feedback import FeedbackError, FeedbackLog
 from qa.pipeline import Pipeline
+from qa.presentation import error_message
 from qa.types import Answer
 from qa.ui import render
 from qa.ui.options import (DEFAULT_CONCURRENCY, DEFAULT_FEEDBACK_FILE, DEFAULT_HOST, DEFAULT_PORT,  # noqa: F401
@@ -84,16 +85,9 @@ def record_feedback(log: FeedbackLog, turns: list[Turn], index, liked) -> tuple[
     turn = turn_at(turns, index)
     if turn is None:
         return None
-    answer = turn.answer
-    citation = None
-    if answer.citation is not None:
-        citation = {"document": answer.citation.document, "doc_id": answer.citation.doc_id,
-                    "label": answer.citation.label, "paragraph": answer.citation.paragraph,
-                    "start": answer.citation.start, "end": answer.citation.end}
     try:
-        log.record(question=turn.question, answer=answer.text, citation=citation,
-                   verdict="up" if liked else "down", score=answer.score,
-                   rewritten_question=answer.rewritten_question, answer_id=turn.answer_id)
+        log.record_answer(turn.answer, verdict="up" if liked else "down", answer_id=turn.answer_id,
+                          asked=turn.question)
     except FeedbackError as exc:
         return False, f"Your feedback could not be saved: {exc}."
     return True, "Thanks: your feedback was saved."
@@ -237,7 +231,7 @@ def build_app(pipeline: Pipeline, *, feedback_path: str | os.PathLike = DEFAULT_
             answer = pipeline.ask(question, top_k=int(top_k), threshold=threshold, history=history_of(turns),
                                   index=session.index if session else None)
         except (QAError, ValueError) as exc:
-            yield "", messages + [render.error_message(str(exc))], turns
+            yield "", messages + [render.error_message(exc)], turns
             return
         turns.append(Turn(question=question, answer=answer, message_index=len(messages),
                           answer_id=uuid.uuid4().hex))
@@ -270,7 +264,7 @@ def build_app(pipeline: Pipeline, *, feedback_path: str | os.PathLike = DEFAULT_
         try:
             return pipeline.ask(question, top_k=top_k).to_dict()
         except (QAError, ValueError) as exc:
-            raise gr.Error(str(exc)) from exc
+            raise gr.Error(error_message(exc)) from exc
 
     with gr.Blocks(title=title, analytics_enabled=False) as demo:
         gr.Markdown(f"## {render.escape_text(title)}\n"
@@ -343,7 +337,8 @@ def run(args: argparse.Namespace) -> int:
     try:
         options = serve_options(args)
         pipeline = Pipeline(Settings.from_args(args))
-        documents = load_corpus(pipeline.settings.corpus)  # a wrong --corpus fails now, not on the page
+        # A wrong --corpus fails now, not on the page.
+        documents = load_corpus(pipeline.settings.corpus, profile=pipeline.settings.text_profile)
         pipeline.reader.check()  # and so does a missing reader; the models load in the background
     except (QAError, ValueError, OSError) as exc:
         print(f"qa serve: error: {exc}", file=sys.stderr)

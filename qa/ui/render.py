@@ -12,11 +12,13 @@ from __future__ import annotations
 import html
 import re
 
+from qa import presentation
+from qa.errors import QAError
+from qa.presentation import clip  # noqa: F401  (part of what this module offers)
 from qa.types import Answer, Passage
 
 #: ASCII punctuation that Markdown may read as syntax; ``& < > " '`` are left to html.escape.
 _MARKDOWN_PUNCTUATION = re.compile(r"[\\`*_{}\[\]()#+\-.!|~$:^=@/]")
-_SPACES = re.compile(r"\s+")
 _DOT = " \u00b7 "
 
 #: Label of the answer span in :func:`highlight_segments` (a gr.HighlightedText category).
@@ -25,30 +27,8 @@ ANSWER_LABEL = "answer"
 
 def escape_text(text: str) -> str:
     """``text`` made inert for a Markdown+HTML renderer; whitespace runs become one space."""
-    text = _SPACES.sub(" ", text)
+    text = presentation.one_line(text)
     return html.escape(_MARKDOWN_PUNCTUATION.sub(r"\\\g<0>", text), quote=True)
-
-
-def clip(text: str, limit: int) -> str:
-    """``text`` on one line, cut at a word boundary to at most ``limit`` characters."""
-    text = " ".join(text.split())
-    if len(text) <= limit:
-        return text
-    cut = text[: limit - 1]
-    if " " in cut[limit // 2 :]:
-        cut = cut[: cut.rindex(" ")]
-    return cut.rstrip(" ,;:") + "\u2026"
-
-
-def corpus_phrase(multi_document: bool) -> str:
-    """What to call the corpus in "… doesn't say": the article, or the documents."""
-    return "The documents don't say" if multi_document else "The article doesn't say"
-
-
-def where(answer: Answer) -> str:
-    """The citation as plain text: "¶18 · How big is its membership? — <document title>"."""
-    c = answer.citation
-    return f"{c.label} \u2014 {c.document}"
 
 
 def highlight_segments(answer: Answer) -> list[tuple[str, str | None]]:
@@ -74,35 +54,42 @@ def segments_markdown(segments: list[tuple[str, str | None]]) -> str:
                    for piece, label in segments)
 
 
+def quote_markdown(answer: Answer) -> str:
+    """The quoted sentence with the answer in ``<mark>``, as a block quote."""
+    before, text, after = presentation.quote_parts(answer)
+    return f"> \u201c{escape_text(before)}<mark>{escape_text(text)}</mark>{escape_text(after)}\u201d"
+
+
 def answer_markdown(answer: Answer) -> str:
-    """The reply itself: the quoted span, its citation and confidence, then the ranked alternatives."""
+    """The reply itself: the answer, the sentence it is quoted from with the answer marked, its citation
+    and confidence, then the ranked alternatives."""
     c = answer.citation
     lines = [understood_as(answer), ""] if answer.rewritten_question else []
     lines += [
         f"**\u201c{escape_text(answer.text)}\u201d**",
         "",
+        quote_markdown(answer),
+        "",
         f"{escape_text(c.label)} \u2014 *{escape_text(c.document)}* \u00b7 confidence {answer.score:.2f}",
     ]
-    alternatives = [alt for alt in answer.alternatives if alt.text is not None]
+    alternatives = presentation.listed_alternatives(answer)
     if alternatives:
         lines += ["", "Other candidates:"]
-        lines += [f"{n}. \u201c{escape_text(alt.text)}\u201d \u2014 {_alternative_where(alt, c.doc_id)} "
-                  f"\u00b7 {alt.score:.2f}" for n, alt in enumerate(alternatives, 1)]
+        lines += [f"{n}. \u201c{escape_text(alt.text)}\u201d \u2014 {_listed_where(alt)} \u00b7 {alt.score:.2f}"
+                  for n, alt in enumerate(alternatives, 1)]
     return "\n".join(lines)
 
 
-def _alternative_where(alt: Answer, doc_id: str) -> str:
-    """An alternative's citation; its document is named only when it is not the best answer's."""
-    c = alt.citation
-    label = escape_text(c.label)
-    return label if c.doc_id == doc_id else f"{label}, *{escape_text(c.document)}*"
+def _listed_where(alt: presentation.Listed) -> str:
+    label = escape_text(alt.label)
+    return label if alt.document is None else f"{label}, *{escape_text(alt.document)}*"
 
 
 def no_answer_markdown(answer: Answer, *, multi_document: bool, threshold: float, closest: int = 3) -> str:
     """The plain "doesn't say", with the closest passages instead of a guess."""
     lines = [understood_as(answer), ""] if answer.rewritten_question else []
-    lines += [f"**{corpus_phrase(multi_document)}.** No passage answers this question with enough confidence "
-             f"(best {answer.score:.2f}, threshold {threshold:.2f})."]
+    headline, why = presentation.no_answer_text(answer, multi_document=multi_document, threshold=threshold)
+    lines += [f"**{escape_text(headline)}** {escape_text(why)}"]
     if answer.passages:
         lines += ["", "The closest passages:"]
         named = _several_documents(answer.passages)
@@ -153,14 +140,13 @@ def _several_documents(passages: list[Passage]) -> bool:
 
 def _passage_where(p: Passage, name_document: bool) -> str:
     """"¶11 · section", with the document's title when passages come from several documents."""
-    section = f" \u00b7 {p.chunk.section}" if p.chunk.section else ""
-    where = f"**{escape_text(f'¶{p.chunk.paragraph}{section}')}**"
+    where = f"**{escape_text(presentation.passage_label(p))}**"
     return f"{where} *{escape_text(p.chunk.doc_title)}*" if name_document else where
 
 
 def answer_messages(answer: Answer, *, multi_document: bool, threshold: float) -> list[dict]:
-    """The chat messages of one reply: the answer (or the plain "doesn't say"), then its
-    supporting paragraph and its sources, each a collapsible message (``metadata.title``)."""
+    """The chat messages of one reply: the answer with its quote (or the plain "doesn't say"), then its
+    supporting paragraph and its sources, each a collapsible message (``metadata.title``), closed."""
     sources = {"role": "assistant", "content": sources_markdown(answer),
                "metadata": {"title": "Sources", "status": "done"}}
     if answer.text is None:
@@ -168,7 +154,8 @@ def answer_messages(answer: Answer, *, multi_document: bool, threshold: float) -
                                                                     threshold=threshold)}, sources]
     return [
         {"role": "assistant", "content": answer_markdown(answer)},
-        {"role": "assistant", "content": supporting_markdown(answer), "metadata": {"title": "Supporting paragraph"}},
+        {"role": "assistant", "content": supporting_markdown(answer),
+         "metadata": {"title": "Supporting paragraph", "status": "done"}},
         sources,
     ]
 
@@ -177,5 +164,6 @@ def user_message(question: str) -> dict:
     return {"role": "user", "content": escape_text(question)}
 
 
-def error_message(text: str) -> dict:
-    return {"role": "assistant", "content": f"\u26a0\ufe0f {escape_text(text)}"}
+def error_message(exc: QAError | ValueError) -> dict:
+    """The reply to a question the library refused (see :func:`qa.presentation.error_message`)."""
+    return {"role": "assistant", "content": f"\u26a0\ufe0f {escape_text(presentation.error_message(exc))}"}

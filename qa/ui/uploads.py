@@ -11,7 +11,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from qa.config import ServeSettings
+from qa.config import ServeSettings, Settings
 from qa.corpus.documents import SUPPORTED_SUFFIXES, Document, describe_size, load_document
 from qa.errors import CorpusError
 from qa.retriever.retriever import SearchIndex
@@ -30,10 +30,10 @@ class SessionCorpus:
 
 
 def read_upload(path: str | os.PathLike, *, max_bytes: int = DEFAULT_MAX_UPLOAD_BYTES,
-                name: str | None = None) -> Document:
+                name: str | None = None, profile: str = Settings.text_profile) -> Document:
     """Read one uploaded file into a document; raises :class:`CorpusError` with a message for the user."""
     name = name or Path(path).name
-    return load_document(path, name=name, source=f"upload: {name}", max_bytes=max_bytes)
+    return load_document(path, name=name, source=f"upload: {name}", max_bytes=max_bytes, profile=profile)
 
 
 def add_uploads(pipeline, session: SessionCorpus | None, paths, *,
@@ -49,7 +49,7 @@ def add_uploads(pipeline, session: SessionCorpus | None, paths, *,
     problems: list[str] = []
     for path in paths:
         try:
-            document = read_upload(path, max_bytes=max_bytes)
+            document = read_upload(path, max_bytes=max_bytes, profile=pipeline.settings.text_profile)
         except CorpusError as exc:
             problems.append(str(exc))
             continue
