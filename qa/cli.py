@@ -360,6 +360,16 @@ def _add_bench(sub) -> None:
     p.add_argument("--load", type=int, default=None, metavar="CLIENTS",
                    help="instead: CLIENTS concurrent gradio clients x --per-client questions against the app")
     p.add_argument("--per-client", type=int, default=10)
+    p.add_argument("--compare", action="store_true",
+                   help="instead: reader runtimes (torch/ONNX, fp32/int8) and early stopping side by side, "
+                        "with F1 on the article set and the dev split, latency, cold start and memory")
+    p.add_argument("--data", default=None, help="with --compare: the QA data whose dev split is read "
+                                               "(default: the reader's training data)")
+    p.add_argument("--dev-limit", type=int, default=200, help="with --compare: dev-split questions")
+    p.add_argument("--wiki-limit", type=int, default=60, help="with --compare: Wikipedia questions")
+    p.add_argument("--article-limit", type=int, default=None, help="with --compare: article questions")
+    p.add_argument("--variants", default=None, metavar="NAME,NAME",
+                   help="with --compare: only these variants (default: all; see qa/evaluation/compare.py)")
     _add_settings(p)
 
 
@@ -387,6 +397,15 @@ def _run_bench(args) -> int:
 
         results = incremental_benchmark(args.incremental, log=log)
         console.print_json(json.dumps(results))
+    elif args.compare:
+        from qa.evaluation.compare import DEFAULT_DATA, chosen_variants, compare, print_comparison
+
+        results = compare(settings_from_args(args), data=args.data or DEFAULT_DATA, dev_limit=args.dev_limit,
+                          wiki_limit=args.wiki_limit, article_limit=args.article_limit, cold=not args.no_cold,
+                          variants=chosen_variants(args.variants), log=log,
+                          partial=(lambda figures: Path(args.json).write_text(json.dumps(figures, indent=2) + "\n"))
+                          if args.json else None)
+        print_comparison(results, console)
     elif args.scale:
         from qa.evaluation.bench import scale_benchmark
 

@@ -37,6 +37,7 @@ MAX_QUERY_TOKENS = 64
 
 RETRIEVAL_MODES = ("hybrid", "dense", "bm25")
 INDEX_TYPES = ("flat", "hnsw")
+READER_RUNTIMES = ("onnx", "torch")
 READER_PRECISIONS = ("fp32", "int8")
 #: Text profiles, declared in qa.corpus.profiles: "news" knows news pages' video blocks, credits and captions.
 TEXT_PROFILES = ("news", "plain")
@@ -291,6 +292,11 @@ def _alternatives(choices: tuple) -> str:
 
 # --- the pipeline ---------------------------------------------------------------------------------
 
+def _float_or_off(raw: str) -> float | None:
+    """A number, or None for "off" / "none" (a setting that can be switched off)."""
+    return None if raw.strip().lower() in ("off", "none") else float(raw)
+
+
 @dataclass(frozen=True)
 class Settings(Declared):
     """Configuration of the whole pipeline. Paths may be relative to the working directory."""
@@ -336,6 +342,17 @@ class Settings(Declared):
                                            "read as part of the corpus; none means the first folder in corpus")
     max_file_mb: float = setting(50.0, minimum=0.001, help="largest corpus file read, in MB; a larger one is "
                                                           "skipped with a message")
+    reader_runtime: str = setting("onnx", choices=READER_RUNTIMES,
+                                  help="what runs the reader's network: onnx (ONNX Runtime over an export of the "
+                                       "same weights, made on first use and cached in cache_dir; a hub reader "
+                                       "runs on torch) or torch")
+    cache_dir: str | None = setting(None, help="where derived files (the reader's ONNX exports) are cached; none "
+                                               "means $XDG_CACHE_HOME/qa (~/.cache/qa)")
+    early_stop: float | None = setting(0.8, minimum=0.0, maximum=1.0, parse=_float_or_off, metavar="CONFIDENCE",
+                                       help="passages are read in retrieval order, read_batch at a time, until the "
+                                            "best answer's confidence reaches this (and the answer threshold); "
+                                            "'off' reads all top_k at once")
+    read_batch: int = setting(2, minimum=1, help="passages read per step when early_stop is set")
     text_profile: str = setting("news", choices=TEXT_PROFILES,
                                 help="rules for plain-text and Markdown documents: news (video blocks, wire "
                                      "credits, photo captions, as on news pages) or plain (none of them)")

@@ -76,7 +76,8 @@ def run_benchmark(settings: Settings | None = None, *, repeats: int = 5, include
     pipeline = Pipeline(settings)
     settings = pipeline.settings
     results: dict = {"questions": len(QUESTIONS), "repeats": repeats, "reader": pipeline.reader.source,
-                     "reader_precision": settings.reader_precision, "top_k": settings.top_k}
+                     "reader_precision": settings.reader_precision,
+                     "reader_runtime": settings.reader_runtime, "top_k": settings.top_k}
     if include_cold:
         pipeline.search_index()  # make sure the index exists on disk first
         log("cold start (fresh process)")

@@ -13,6 +13,7 @@ import numpy as np
 from qa.config import MAX_QUERY_TOKENS, SHIPPED_READER_DIR, Settings, hub_downloads_allowed, quiet_model_loading
 from qa.errors import ReaderError
 from qa.reader.decoding import DecodedSpans, SpanCandidate, confidence, decode_spans
+from qa.reader.runtime import INPUT_NAMES, Logits, OnnxLogits, TorchLogits, discard, load_onnx_session, onnx_model
 from qa.reader.verifier import Verifier, answer_features, runner_up_of, verify
 from qa.reader.windows import clip_question, tokenize_windows  # noqa: F401  (clip_question: its old home)
 
@@ -77,9 +78,16 @@ class ExtractiveReader:
     def __init__(self, model: str | None = None, *, max_seq_length: int = Settings.max_seq_length,
                  doc_stride: int = Settings.doc_stride, max_answer_tokens: int = Settings.max_answer_tokens,
                  max_query_tokens: int = MAX_QUERY_TOKENS, batch_size: int = 16,
-                 precision: str = Settings.reader_precision, device: str | None = None) -> None:
+                 precision: str = Settings.reader_precision, device: str | None = None,
+                 runtime: str = Settings.reader_runtime, cache_dir: str | None = Settings.cache_dir,
+                 threads: int | None = Settings.threads) -> None:
         self.model = model
         self.precision = precision
+        #: "torch", or "onnx" (ONNX Runtime on the CPU over an export cached in ``cache_dir``, see
+        #: qa.reader.runtime); a reader that is not a local folder always runs on torch.
+        self.runtime = runtime
+        self.cache_dir = cache_dir
+        self.threads = threads
         #: torch device; None means CUDA when present (int8 always runs on the CPU).
         self.device = device
         self.max_seq_length = max_seq_length
@@ -96,7 +104,8 @@ class ExtractiveReader:
         """The reader ``settings`` describe; ``options`` (``device``, ``batch_size``, ...) override them."""
         return cls(**{"model": settings.reader, "max_seq_length": settings.max_seq_length,
                       "doc_stride": settings.doc_stride, "max_answer_tokens": settings.max_answer_tokens,
-                      "precision": settings.reader_precision, **options})
+                      "precision": settings.reader_precision, "runtime": settings.reader_runtime,
+                      "cache_dir": settings.cache_dir, "threads": settings.threads, **options})
 
     @property
     def source(self) -> str:
@@ -109,6 +118,28 @@ class ExtractiveReader:
         path = Path(self.source)
         return ReaderCard.load(path) if path.is_dir() else ReaderCard()
 
+    def check(self) -> None:
+        """Raise ReaderError now if the reader cannot be found, without loading it (cheap, for start-up)."""
+        source = Path(self.source)
+        if source.is_dir():
+            if not (source / "config.json").is_file():
+                what = "the shipped reader is missing from" if self.model is None else "no reader (config.json) in"
+                raise ReaderError(f"{what} {source}")
+            return
+        if source.exists() or self.source.startswith((".", "/", "~")) or self.source.count("/") > 1:
+            raise ReaderError(f"cannot load the reader from {self.source}: no such folder")
+        if not hub_downloads_allowed():
+            from huggingface_hub import try_to_load_from_cache
+
+            try:
+                cached = try_to_load_from_cache(self.source, "config.json")
+            except ValueError:  # not a valid hub id either
+                cached = None
+            if not isinstance(cached, str):
+                raise ReaderError(f"cannot load the reader from {self.source}: not a folder, and not in the "
+                                  "Hugging Face cache (qa keeps the hub off: to download a hub reader once, run "
+                                  "with HF_HUB_OFFLINE=0 TRANSFORMERS_OFFLINE=0; later runs use the cached copy)")
+
     def warm_up(self) -> None:
         """Load tokenizer and model now rather than on the first question."""
         self._components()
@@ -119,17 +150,13 @@ class ExtractiveReader:
                 source = self.source
                 if self.model is None and not (SHIPPED_READER_DIR / "config.json").is_file():
                     raise ReaderError(f"the shipped reader is missing from {SHIPPED_READER_DIR}")
+                local = Path(source).is_dir()
                 try:
-                    import torch
-                    from transformers import AutoModelForQuestionAnswering, AutoTokenizer
+                    from transformers import AutoTokenizer
 
                     quiet_model_loading()
-
-                    local = Path(source).is_dir()
-                    offline = local or not hub_downloads_allowed()
-                    tokenizer = AutoTokenizer.from_pretrained(source, local_files_only=offline)
-                    model = AutoModelForQuestionAnswering.from_pretrained(source, local_files_only=offline,
-                                                                          dtype=torch.float32)
+                    tokenizer = AutoTokenizer.from_pretrained(source, local_files_only=local or not hub_downloads_allowed())
+                    logits = self._onnx_logits(source) if local and self.runtime == "onnx" else self._torch_logits(source)
                 except (OSError, ValueError) as exc:
                     hint = ""
                     if not local and not hub_downloads_allowed():
@@ -138,36 +165,46 @@ class ExtractiveReader:
                     raise ReaderError(f"cannot load the reader from {source}: {exc}{hint}") from exc
                 if not getattr(tokenizer, "is_fast", False):
                     raise ReaderError(f"the reader at {source} needs a fast tokenizer (offset mapping)")
-                model.eval()
-                if self.precision == "int8":
-                    model = _quantized(model)
-                else:
-                    model = model.to(self.device or ("cuda" if torch.cuda.is_available() else "cpu"))
-                self._loaded = (tokenizer, model)
+                self._loaded = (tokenizer, logits)
             return self._loaded
+
+    def _torch_logits(self, source: str) -> TorchLogits:
+        import torch
+        from transformers import AutoModelForQuestionAnswering
+
+        offline = Path(source).is_dir() or not hub_downloads_allowed()
+        model = AutoModelForQuestionAnswering.from_pretrained(source, local_files_only=offline, dtype=torch.float32)
+        model.eval()
+        if self.precision == "int8":
+            model = _quantized(model)
+        else:
+            model = model.to(self.device or ("cuda" if torch.cuda.is_available() else "cpu"))
+        return TorchLogits(model)
+
+    def _onnx_logits(self, source: str) -> OnnxLogits:
+        path = onnx_model(source, self.precision, self.cache_dir)
+        try:
+            session = load_onnx_session(path, threads=self.threads)
+        except Exception:  # noqa: BLE001 - onnxruntime raises its own untyped errors on a damaged file
+            discard(path)  # damaged in a way its size does not show: export it again, once
+            session = load_onnx_session(onnx_model(source, self.precision, self.cache_dir), threads=self.threads)
+        return OnnxLogits(session)
 
     def read(self, question: str, contexts: list[str]) -> list[DecodedSpans]:
         """Candidate spans for each context (offsets into that context), in one batched pass."""
         if not contexts:
             return []
-        import torch
-
-        tokenizer, model = self._components()
+        tokenizer, logits = self._components()
         # A fast tokenizer switches its truncation/padding state on each call: one caller at a time.
         with self._tokenizer_lock:
             windows = tokenize_windows(tokenizer, [question] * len(contexts), contexts,
                                        max_length=self.max_seq_length, stride=self.doc_stride,
                                        max_query_tokens=self.max_query_tokens, padding="longest",
-                                       return_tensors="pt")
+                                       return_tensors="np")
         encoded, offsets, cls_positions = windows.encoding, windows.offsets, windows.cls_positions
-        inputs = {k: v for k, v in encoded.items() if k in ("input_ids", "attention_mask", "token_type_ids")}
-        starts, ends = [], []
-        with torch.inference_mode():
-            for lo in range(0, len(offsets), self.batch_size):
-                out = model(**{k: v[lo : lo + self.batch_size].to(model.device) for k, v in inputs.items()})
-                starts.append(out.start_logits.float().cpu().numpy())
-                ends.append(out.end_logits.float().cpu().numpy())
-        start_logits, end_logits = np.concatenate(starts), np.concatenate(ends)
+        inputs = {k: encoded[k].astype(np.int64) for k in INPUT_NAMES if k in encoded}
+        start_logits, end_logits = window_logits(logits, inputs, self.batch_size,
+                                                 trim_right=tokenizer.padding_side == "right")
         windows_of = windows.owners
         results = []
         for c, context in enumerate(contexts):
@@ -177,6 +214,25 @@ class ExtractiveReader:
                                         cls_index=[cls_positions[w] for w in rows],
                                         max_answer_tokens=self.max_answer_tokens))
         return results
+
+
+def window_logits(logits: Logits, inputs: dict[str, np.ndarray], batch_size: int, *,
+                  trim_right: bool = True) -> tuple[np.ndarray, np.ndarray]:
+    """Start and end logits of every window, ``batch_size`` windows per forward pass.
+
+    With right padding, each batch is cut to its own longest window, so a batch of short
+    windows is not padded to a long one elsewhere; cut positions get a logit far below any
+    real one (they are padding, which decoding never picks anyway)."""
+    n, width = inputs["input_ids"].shape
+    starts = np.full((n, width), -1e4, dtype=np.float32)
+    ends = np.full((n, width), -1e4, dtype=np.float32)
+    lengths = inputs["attention_mask"].sum(axis=1)
+    for lo in range(0, n, batch_size):
+        rows = slice(lo, lo + batch_size)
+        cut = int(lengths[rows].max()) if trim_right else width
+        start, end = logits({k: np.ascontiguousarray(v[rows, :cut]) for k, v in inputs.items()})
+        starts[rows, :cut], ends[rows, :cut] = start, end
+    return starts, ends
 
 
 def _quantized(model):

@@ -368,7 +368,7 @@ def run(args: argparse.Namespace) -> int:
         # A wrong --corpus fails now, not on the page (a bad file among good ones is named on the page).
         documents = read_corpus(pipeline.settings.corpus_paths, max_bytes=pipeline.settings.max_file_bytes,
                                 profile=pipeline.settings.text_profile).documents
-        pipeline.reader.warm_up()  # and so does a missing reader
+        pipeline.reader.check()  # and so does a missing reader; the models load in the background
     except (QAError, ValueError, OSError) as exc:
         print(f"qa serve: error: {exc}", file=sys.stderr)
         return 2

@@ -1,0 +1,263 @@
+"""``qa bench --compare``: reader runtimes and reading strategies side by side, in one process.
+
+Each variant changes only how the reader runs or how much it reads (torch or ONNX Runtime,
+fp32 or int8, all top_k passages or early stopping); retrieval, index and embedder are
+shared, and every question is asked of every variant in turn, so that a load change on the
+machine hits all variants alike. Measured per variant: end-to-end F1, exact match and
+abstention on the article's evaluation set (eval/questions.jsonl) and on a sample of the
+reader's dev split read as one open corpus; p50/p95 of ``ask`` on the article and on the
+dev split's Wikipedia paragraphs (SQuADShifts new_wiki) as an open corpus; passages read
+per question; cold start to the first answer and peak RSS in a fresh process.
+
+The quality rule decides which variants may be the default: end-to-end F1 on the article
+set and on the dev split each drop by less than 0.5 points against torch fp32 reading all
+passages, and abstention does not get worse.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from pathlib import Path
+
+import numpy as np
+
+from qa.config import PROJECT_DIR, Settings
+from qa.metrics import answer_scores, latency_summary
+
+#: The reader's training data; its by-context dev split (6% of contexts) is what the reader was chosen on.
+DEFAULT_DATA = PROJECT_DIR.parent / "shared" / "qa-data" / "train.jsonl"
+DEV_FRACTION = 0.06
+#: The early-stopping confidence the early-stop variants use.
+EARLY_STOP = 0.8
+BASELINE = "torch fp32"
+#: Largest F1 drop (points) a default may cost, on each set.
+MAX_F1_DROP = 0.5
+
+VARIANTS: dict[str, dict] = {
+    "torch fp32": {"reader_runtime": "torch", "reader_precision": "fp32", "early_stop": None},
+    "torch int8": {"reader_runtime": "torch", "reader_precision": "int8", "early_stop": None},
+    "onnx fp32": {"reader_runtime": "onnx", "reader_precision": "fp32", "early_stop": None},
+    "onnx int8": {"reader_runtime": "onnx", "reader_precision": "int8", "early_stop": None},
+    "torch fp32 early stop": {"reader_runtime": "torch", "reader_precision": "fp32", "early_stop": EARLY_STOP},
+    "onnx fp32 early stop": {"reader_runtime": "onnx", "reader_precision": "fp32", "early_stop": EARLY_STOP},
+    "onnx int8 early stop": {"reader_runtime": "onnx", "reader_precision": "int8", "early_stop": EARLY_STOP},
+}
+
+
+def chosen_variants(names: str | None) -> dict[str, dict]:
+    """The variants named in ``names`` (comma-separated), the baseline always among them; None means all."""
+    if names is None:
+        return dict(VARIANTS)
+    wanted = [n.strip() for n in names.split(",") if n.strip()]
+    unknown = [n for n in wanted if n not in VARIANTS]
+    if unknown:
+        raise ValueError(f"no variant named {unknown[0]!r}; the variants are: {', '.join(VARIANTS)}")
+    return {n: VARIANTS[n] for n in VARIANTS if n in wanted or n == BASELINE}
+
+
+def dev_split(path: str | Path = DEFAULT_DATA, *, limit: int | None = None, source: str | None = None) -> list:
+    """The reader's dev split of ``path`` (questions asked alone), optionally of one ``source`` (a
+    substring of it), every n-th example so that ``limit`` of them spread over the whole split."""
+    from qa.reader.data import is_dev_context, load_examples
+
+    examples = [ex for ex in load_examples(path) if is_dev_context(ex.context, DEV_FRACTION)
+                and not ex.meta.get("conversation") and (source is None or source in ex.source)]
+    if limit is not None and len(examples) > limit:
+        step = len(examples) / limit
+        examples = [examples[int(i * step)] for i in range(limit)]
+    return examples
+
+
+def _variant_pipelines(base, variants: dict[str, dict]) -> dict:
+    """One pipeline per variant, sharing the base pipeline's embedder and retriever."""
+    from qa.pipeline import Pipeline
+
+    pipelines = {}
+    for name, changes in variants.items():
+        pipeline = Pipeline(dataclasses.replace(base.settings, **changes).validated(), embedder=base.embedder)
+        pipeline.reader.warm_up()
+        pipelines[name] = pipeline
+    return pipelines
+
+
+def _ask_interleaved(pipelines: dict, questions: list[tuple[str, tuple[str, ...], str | None]], index, log,
+                     label: str) -> dict[str, dict]:
+    """Ask every question of every variant in turn; ``questions`` holds (question, golds, conversation)."""
+    out = {name: {"predictions": [], "seconds": [], "passages": []} for name in pipelines}
+    history: dict[tuple[str, str], list] = defaultdict(list)
+    for i, (question, _, conversation) in enumerate(questions):
+        for name, pipeline in pipelines.items():
+            turns = history[(name, conversation)] if conversation else []
+            started = time.perf_counter()
+            answer = pipeline.ask(question, history=list(turns) or None, index=index)
+            out[name]["seconds"].append(time.perf_counter() - started)
+            out[name]["predictions"].append(answer.text)
+            out[name]["passages"].append(len(answer.passages))
+            if conversation:
+                turns.append((question, answer.text))
+        if (i + 1) % 50 == 0:
+            log(f"  {label}: {i + 1}/{len(questions)} questions")
+    return out
+
+
+def _figures(run: dict, golds: list[tuple[str, ...]]) -> dict:
+    scores = answer_scores(run["predictions"], golds)
+    unanswerable = [p for p, g in zip(run["predictions"], golds) if not g]
+    return {"f1": scores["f1"], "exact_match": scores["exact_match"],
+            "abstained_unanswerable": sum(p is None for p in unanswerable), "unanswerable": len(unanswerable),
+            "passages_read": round(float(np.mean(run["passages"])), 2), **latency_summary(run["seconds"])}
+
+
+def _plain_forward_ms(pipeline, questions: list[str], index) -> dict:
+    """A plain PyTorch forward (fp32, one batch padded to the longest window) over the passages ``ask``
+    retrieves for each question: the yardstick the issue's 0.6x target is measured against."""
+    import torch
+    from transformers import AutoModelForQuestionAnswering
+
+    from qa.pipeline import reading_context
+    from qa.reader.reader import clip_question
+
+    reader = pipeline.reader
+    tokenizer, _ = reader._components()
+    model = AutoModelForQuestionAnswering.from_pretrained(reader.source, dtype=torch.float32).eval()
+    samples = []
+    for question in questions:
+        passages = pipeline.retriever.retrieve(question, index, pipeline.settings.top_k)
+        texts = [reading_context(p.chunk, pipeline.settings.read_headings)[0] for p in passages]
+        encoded = tokenizer([clip_question(tokenizer, question, reader.max_query_tokens)] * len(texts), texts,
+                            truncation="only_second", max_length=reader.max_seq_length, stride=reader.doc_stride,
+                            return_overflowing_tokens=True, padding="longest", return_tensors="pt")
+        inputs = {k: encoded[k] for k in ("input_ids", "attention_mask", "token_type_ids")}
+        with torch.inference_mode():
+            model(**inputs)
+            started = time.perf_counter()
+            model(**inputs)
+            samples.append(time.perf_counter() - started)
+    return latency_summary(samples)
+
+
+_COLD_START = """
+import time
+started = time.perf_counter()
+import json, sys
+import qa
+from qa.config import Settings, offline_environment
+offline_environment()
+pipeline = qa.Pipeline(Settings(**json.loads(sys.argv[1])))
+pipeline.ask(sys.argv[2])
+first = time.perf_counter() - started
+for _ in range(10):
+    pipeline.ask(sys.argv[2])
+# VmHWM is this process's own peak (ru_maxrss would carry the parent's over fork and exec).
+hwm = next(int(line.split()[1]) for line in open("/proc/self/status") if line.startswith("VmHWM:"))
+print(json.dumps({"first_answer_s": round(first, 2), "peak_rss_mb": round(hwm / 1024, 1)}))
+"""
+
+
+def cold_start(settings: Settings, question: str) -> dict:
+    """Seconds from a fresh interpreter to the first answer, and that process's peak RSS after ten more
+    answers (index and ONNX export already on disk)."""
+    fields = {k: (list(v) if isinstance(v, tuple) else v) for k, v in settings.__dict__.items()}
+    out = subprocess.run([sys.executable, "-c", _COLD_START, json.dumps(fields), question], capture_output=True,
+                         text=True, timeout=600, check=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def compare(settings: Settings | None = None, *, data: str | Path = DEFAULT_DATA,
+            variants: dict[str, dict] | None = None, article_limit: int | None = None, dev_limit: int = 200,
+            wiki_limit: int = 60, cold: bool = True, log=None, partial=None) -> dict:
+    """Measure every variant (see the module docstring); returns JSON-serialisable figures.
+    ``partial(results)``, when given, receives the figures so far after each part (a long run on a
+    busy machine then leaves what it measured)."""
+    from qa.evaluation.open_corpus import write_open_corpus
+    from qa.evaluation.run import load_questions, select
+    from qa.pipeline import Pipeline
+
+    if not Path(data).is_file():
+        raise ValueError(f"no QA data at {data} (its dev split is measured; pass --data)")
+    log = log or (lambda message: None)
+    variants = dict(VARIANTS if variants is None else variants)
+    base = Pipeline(settings)
+    article_index = base.search_index()
+    base.warm_up()
+    log(f"loading {len(variants)} variants (the ONNX exports are made now if not cached)")
+    pipelines = _variant_pipelines(base, variants)
+    results: dict = {"variants": {name: {"settings": changes} for name, changes in variants.items()},
+                     "top_k": base.settings.top_k, "reader": base.reader.source, "baseline": BASELINE}
+
+    article = select(load_questions(), article_limit)
+    log(f"article: {len(article)} questions x {len(variants)} variants")
+    asked = [(q.question, q.answers, q.conversation) for q in article]
+    runs = _ask_interleaved(pipelines, asked, article_index, log, "article")
+    for name, run in runs.items():
+        results["variants"][name]["article"] = _figures(run, [q.answers for q in article])
+    standalone = [q.standalone or q.question for q in article]
+    results["plain_torch_forward_ms"] = _plain_forward_ms(base, standalone, article_index)
+    partial = partial or (lambda figures: None)
+    partial(results)
+
+    with tempfile.TemporaryDirectory(prefix="qa-compare-") as tmp:
+        for key, examples in (("dev", dev_split(data, limit=dev_limit)),
+                              ("wiki", dev_split(data, limit=wiki_limit, source="new_wiki"))):
+            questions = write_open_corpus(examples, Path(tmp) / key / "corpus")
+            corpus = Pipeline(base.settings.replace(corpus=(str(Path(tmp) / key / "corpus"),),
+                                                    index_dir=str(Path(tmp) / key / "index")), embedder=base.embedder)
+            index = corpus.search_index(log=lambda message: None)
+            results[f"{key}_corpus"] = {"questions": len(questions), "chunks": len(index.chunks)}
+            log(f"{key}: {len(questions)} questions over {len(index.chunks)} passages x {len(variants)} variants")
+            runs = _ask_interleaved(pipelines, [(q.question, q.answers, None) for q in questions], index, log, key)
+            for name, run in runs.items():
+                results["variants"][name][key] = _figures(run, [q.answers for q in questions])
+            partial(results)
+
+    if cold:
+        seen: dict[tuple, dict] = {}
+        for name, changes in variants.items():
+            key = (changes.get("reader_runtime"), changes.get("reader_precision"))
+            if key not in seen:
+                log(f"cold start: {name}")
+                seen[key] = cold_start(pipelines[name].settings, article[0].question)
+            results["variants"][name]["cold"] = seen[key]
+    results["quality_rule"] = quality_rule(results)
+    return results
+
+
+def quality_rule(results: dict) -> dict[str, bool]:
+    """Per variant, whether it may be the default: F1 within ``MAX_F1_DROP`` of the baseline on the
+    article set and on the dev split, and no fewer unanswerable questions abstained on either."""
+    base = results["variants"][BASELINE]
+    verdicts = {}
+    for name, figures in results["variants"].items():
+        verdicts[name] = all(
+            figures[key]["f1"] > base[key]["f1"] - MAX_F1_DROP
+            and figures[key]["abstained_unanswerable"] >= base[key]["abstained_unanswerable"]
+            for key in ("article", "dev"))
+    return verdicts
+
+
+def print_comparison(results: dict, console=None) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    console = console or Console()
+    plain = results["plain_torch_forward_ms"]["p50_ms"]
+    table = Table(title=f"qa bench --compare (top {results['top_k']}; plain torch forward over the same "
+                        f"passages: p50 {plain:g} ms)")
+    for column in ("variant", "article F1", "abstained", "dev F1", "dev no-ans", "article p50/p95 ms",
+                   "x plain", "wiki p50/p95 ms", "passages", "cold s", "RSS MB", "rule"):
+        table.add_column(column, justify="left" if column == "variant" else "right")
+    for name, v in results["variants"].items():
+        a, d, w, c = v["article"], v["dev"], v["wiki"], v.get("cold", {})
+        table.add_row(
+            name, f"{a['f1']:.2f}", f"{a['abstained_unanswerable']}/{a['unanswerable']}", f"{d['f1']:.2f}",
+            f"{d['abstained_unanswerable']}/{d['unanswerable']}", f"{a['p50_ms']:g} / {a['p95_ms']:g}",
+            f"{a['p50_ms'] / plain:.2f}", f"{w['p50_ms']:g} / {w['p95_ms']:g}", f"{a['passages_read']:g}",
+            f"{c['first_answer_s']:g}" if c else "", f"{c['peak_rss_mb']:g}" if c else "",
+            "ok" if results["quality_rule"][name] else "no")
+    console.print(table)
