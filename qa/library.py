@@ -9,15 +9,14 @@ not touched here: the caller reloads the pipeline, which re-embeds only the chan
 
 from __future__ import annotations
 
-import os
 import shutil
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from qa.config import Settings
 from qa.corpus.documents import Document, corpus_files, load_document
 from qa.errors import CorpusError
+from qa.files import atomic_replace
 
 
 def library_folder(settings: Settings) -> Path:
@@ -110,14 +109,7 @@ def _names_in_corpus(settings: Settings, folder: Path) -> dict[str, Path]:
 
 
 def _copy_atomically(source: Path, target: Path) -> None:
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-    os.close(fd)
-    try:
-        shutil.copyfile(source, tmp)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    atomic_replace(target, lambda tmp: shutil.copyfile(source, tmp))
 
 
 @dataclass(frozen=True)

@@ -16,11 +16,12 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
 from pathlib import Path
 from typing import Protocol
 
 import numpy as np
+
+from qa.files import atomic_replace
 
 INPUT_NAMES = ("input_ids", "attention_mask", "token_type_ids")
 OUTPUT_NAMES = ("start_logits", "end_logits")
@@ -151,19 +152,11 @@ def _is_complete(path: Path) -> bool:
 def _atomic(path: Path, write) -> None:
     """Run ``write(tmp)`` on a temporary file beside ``path``, then move it into place, manifest last."""
     _manifest(path).unlink(missing_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}-", suffix=".onnx")
-    os.close(fd)
-    try:
-        write(Path(tmp))
-        os.chmod(tmp, 0o644)  # mkstemp's 0600 would hide a shared cache from other users
-        os.replace(tmp, path)
-    finally:
-        Path(tmp).unlink(missing_ok=True)
+    # 0644: a temporary file's 0600 would hide a shared cache from other users.
+    atomic_replace(path, write, mode=0o644, suffix=".onnx")
     manifest = {"bytes": path.stat().st_size, "export_version": EXPORT_VERSION}
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}-", suffix=".json")
-    with os.fdopen(fd, "w", encoding="utf-8") as f:
-        json.dump(manifest, f)
-    os.replace(tmp, _manifest(path))
+    atomic_replace(_manifest(path), lambda tmp: tmp.write_text(json.dumps(manifest), encoding="utf-8"),
+                   suffix=".json")
 
 
 def _export(model_dir: str | Path, target: Path) -> None:

@@ -18,9 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import sys
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,6 +26,7 @@ import numpy as np
 
 from qa.corpus.chunking import Chunk
 from qa.errors import IndexCorruptError
+from qa.files import atomic_write_bytes
 from qa.locking import exclusive
 
 FORMAT_VERSION = 1
@@ -93,19 +92,6 @@ def _sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def _atomic_write(path: Path, data: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def save_index(index: DenseIndex, directory: str | Path, *, describe: dict | None = None) -> None:
     """Persist atomically: data files first, the manifest (with their checksums) last."""
     directory = Path(directory)
@@ -118,7 +104,7 @@ def save_index(index: DenseIndex, directory: str | Path, *, describe: dict | Non
         CHUNKS: "".join(json.dumps(c.to_dict(), ensure_ascii=False) + "\n" for c in index.chunks).encode("utf-8"),
     }
     for name, data in payload.items():
-        _atomic_write(directory / name, data)
+        atomic_write_bytes(directory / name, data)
     manifest = {
         "format_version": FORMAT_VERSION,
         "fingerprint": index.fingerprint,
@@ -126,7 +112,7 @@ def save_index(index: DenseIndex, directory: str | Path, *, describe: dict | Non
         "files": {name: _sha256(data) for name, data in payload.items()},
         **(describe or {}),
     }
-    _atomic_write(directory / MANIFEST, json.dumps(manifest, indent=2).encode("utf-8"))
+    atomic_write_bytes(directory / MANIFEST, json.dumps(manifest, indent=2).encode("utf-8"))
 
 
 def load_index(directory: str | Path, fingerprint: str) -> DenseIndex:

@@ -25,12 +25,13 @@ import hashlib
 import io
 import json
 import os
-import tempfile
 import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
+
+from qa.files import atomic_write_bytes
 
 VECTORS_FILE = "vectors.npz"
 RECIPE_FILE = "recipe.json"
@@ -133,13 +134,4 @@ class EmbeddingCache:
         np.savez(buffer, keys=keys, vectors=vectors)
         self.directory.mkdir(parents=True, exist_ok=True)
         (self.directory / RECIPE_FILE).write_text(json.dumps({"recipe": self.recipe}) + "\n", encoding="utf-8")
-        fd, tmp = tempfile.mkstemp(dir=self.directory, prefix=f".{VECTORS_FILE}.", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "wb") as f:
-                f.write(buffer.getvalue())
-                f.flush()
-                os.fsync(f.fileno())
-            os.replace(tmp, self.directory / VECTORS_FILE)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        atomic_write_bytes(self.directory / VECTORS_FILE, buffer.getvalue())
