@@ -108,7 +108,7 @@ class Pipeline:
                 self._load(log, rebuild=rebuild)
             return self._index
 
-    def reload(self, *, log=None) -> SearchIndex:
+    def reload(self, *, log=None) -> VectorStore:
         """Read the corpus again (after documents were added or removed) and update the index: only new
         or changed chunks are embedded. Questions asked meanwhile are answered from the index before."""
         with self._reload_lock:
@@ -157,7 +157,6 @@ class Pipeline:
         from qa.retriever.milvus import open_store
 
         s = self.settings
-        log = log or (lambda message: print(message, file=sys.stderr))
 
         def embed(todo: list[Chunk]):
             self.chunks_embedded = len(todo)
@@ -167,7 +166,7 @@ class Pipeline:
         # rebuild re-embeds only new or changed chunks (the collection is the vector cache here).
         return open_store(s.milvus_target, s.milvus_collection, recipe.fingerprint, chunks, embed,
                           embedding=self.embedder.fingerprint, recipe=self.embedding_recipe,
-                          index_type=s.index_type, timeout=s.milvus_timeout, rebuild=rebuild, log=log)
+                          index_type=s.index_type, timeout=s.milvus_timeout, rebuild=rebuild, log=log or self._log)
 
     def with_documents(self, documents: Sequence[Document], base: VectorStore | None = None) -> VectorStore:
         """An index of this corpus plus ``documents`` (e.g. a user's uploads), built incrementally:
@@ -260,10 +259,13 @@ class Pipeline:
             return [without_lead_in(spans, lead_in) for spans, (_, lead_in)
                     in zip(self.reader.read(question, [text for text, _ in batch]), batch)]
 
-        card = self.reader.card
+        card = self.card
         early_stop = self.settings.early_stop
+        # The stop rule reads the reader's own confidence, so it is held to the reader's threshold: a
+        # verifier's threshold is on another scale.
+        reader_threshold = threshold if card.verifier is None else card.answer_threshold
         decoded = read_until_confident(read, contexts, batch=self.settings.read_batch,
-                                       stop_at=None if early_stop is None else max(early_stop, threshold),
+                                       stop_at=None if early_stop is None else max(early_stop, reader_threshold),
                                        confidence_of=lambda margin: confidence(margin, card.scale, card.bias))
         return passages[: len(decoded)], decoded
 

@@ -26,7 +26,7 @@ from qa.metrics import best_threshold  # noqa: E402
 from qa.reader.data import add_negatives, is_dev_context, load_examples  # noqa: E402
 from qa.reader.evaluation import Prediction, predict, score_predictions, write_card  # noqa: E402
 from qa.reader.reader import ExtractiveReader, ReaderCard  # noqa: E402
-from qa.reader.verifier import FEATURE_NAMES, Verifier, answer_features, runner_up_of  # noqa: E402
+from qa.reader.verifier import FEATURE_NAMES, Verifier, candidate_features  # noqa: E402
 
 DEFAULT_DATA = ["../shared/qa-data/train.jsonl"] + [
     f"train/data/news_supplement{suffix}.jsonl" for suffix in ("", "_2", "_3", "_4", "_5")]
@@ -65,8 +65,7 @@ def feature_rows(predictions: list[Prediction]) -> list[list[float] | None]:
         if best is None:
             rows.append(None)
             continue
-        runner_up = runner_up_of(best, p.spans.candidates[1:])
-        rows.append(answer_features(p.example.question, p.example.context, best, runner_up).vector())
+        rows.append(candidate_features(p.example.question, p.example.context, best, p.spans.candidates).vector())
     return rows
 
 

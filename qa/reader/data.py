@@ -107,8 +107,9 @@ def split_by_context(
     return train, dev
 
 
-_WORD = re.compile(r"\w+")
-_STOP = frozenset(
+WORD = re.compile(r"\w+")
+#: Function words, left out when questions and contexts are compared word by word.
+STOP_WORDS = frozenset(
     "a an the of in on at to for from by with and or is are was were be been what which who whom "
     "whose when where why how did do does that this these those it its as than then there their "
     "they he she his her you your i my me we our us not no".split()
@@ -116,7 +117,7 @@ _STOP = frozenset(
 
 
 def _content_words(text: str) -> set[str]:
-    return {w for w in _WORD.findall(text.lower()) if w not in _STOP}
+    return {w for w in WORD.findall(text.lower()) if w not in STOP_WORDS}
 
 
 def hardest_negative(question: str, answers: Sequence[str], contexts: Iterable[str]) -> str | None:

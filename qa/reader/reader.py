@@ -14,11 +14,14 @@ from qa.config import MAX_QUERY_TOKENS, SHIPPED_READER_DIR, Settings, hub_downlo
 from qa.errors import ReaderError
 from qa.reader.decoding import DecodedSpans, SpanCandidate, confidence, decode_spans
 from qa.reader.runtime import INPUT_NAMES, Logits, OnnxLogits, TorchLogits, discard, load_onnx_session, onnx_model
-from qa.reader.verifier import Verifier, answer_features, runner_up_of, verify
+from qa.reader.verifier import Verifier, candidate_features, verify
 from qa.reader.windows import clip_question, tokenize_windows  # noqa: F401  (clip_question: its old home)
 
 #: Written next to a reader's weights; holds its calibration, answer threshold and dev metrics.
 READER_CARD = "qa_reader.json"
+#: How to let a hub reader download, said wherever one cannot be loaded.
+HUB_OFF_HINT = ("qa keeps the Hugging Face hub off: to download a hub reader once, run with HF_HUB_OFFLINE=0 "
+                "TRANSFORMERS_OFFLINE=0; later runs use the cached copy")
 
 
 @dataclass(frozen=True)
@@ -63,9 +66,7 @@ class ReaderCard:
         """How likely ``candidate`` (a span of ``context``, one of ``candidates``, best first) is right."""
         if self.verifier is None:
             return confidence(candidate.margin, self.scale, self.bias)
-        others = [c for c in candidates if c is not candidate]
-        features = answer_features(question, context, candidate, runner_up_of(candidate, others), lead_in=lead_in)
-        return verify(features, self.verifier)
+        return verify(candidate_features(question, context, candidate, candidates, lead_in=lead_in), self.verifier)
 
 
 class ExtractiveReader:
@@ -137,8 +138,7 @@ class ExtractiveReader:
                 cached = None
             if not isinstance(cached, str):
                 raise ReaderError(f"cannot load the reader from {self.source}: not a folder, and not in the "
-                                  "Hugging Face cache (qa keeps the hub off: to download a hub reader once, run "
-                                  "with HF_HUB_OFFLINE=0 TRANSFORMERS_OFFLINE=0; later runs use the cached copy)")
+                                  f"Hugging Face cache ({HUB_OFF_HINT})")
 
     def warm_up(self) -> None:
         """Load tokenizer and model now rather than on the first question."""
@@ -158,10 +158,7 @@ class ExtractiveReader:
                     tokenizer = AutoTokenizer.from_pretrained(source, local_files_only=local or not hub_downloads_allowed())
                     logits = self._onnx_logits(source) if local and self.runtime == "onnx" else self._torch_logits(source)
                 except (OSError, ValueError) as exc:
-                    hint = ""
-                    if not local and not hub_downloads_allowed():
-                        hint = (" (qa keeps the Hugging Face hub off: to download a hub reader once, run with "
-                                "HF_HUB_OFFLINE=0 TRANSFORMERS_OFFLINE=0; later runs use the cached copy)")
+                    hint = f" ({HUB_OFF_HINT})" if not local and not hub_downloads_allowed() else ""
                     raise ReaderError(f"cannot load the reader from {source}: {exc}{hint}") from exc
                 if not getattr(tokenizer, "is_fast", False):
                     raise ReaderError(f"the reader at {source} needs a fast tokenizer (offset mapping)")

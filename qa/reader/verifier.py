@@ -11,20 +11,17 @@ card; at run time it is a dot product (:func:`verify`), so nothing beyond numpy 
 from __future__ import annotations
 
 import math
-import re
 from dataclasses import asdict, dataclass
 from typing import Sequence
 
 from qa.reader.adversarial import key_terms, term_absent
+from qa.reader.data import STOP_WORDS, WORD
 from qa.reader.decoding import SpanCandidate
 
-_WORD = re.compile(r"\w+")
-_STOP = frozenset(
-    "a an the of in on at to for from by with and or is are was were be been being what which who "
-    "whom whose when where why how did do does done that this these those it its as than then there "
-    "their they them he she his her him you your i my me we our us not no yes can could would should "
-    "will shall may might must has have had about into over under after before also any some such "
-    "so if but".split()
+# The data module's function words, and more that say nothing about what a question asks.
+_STOP = STOP_WORDS | frozenset(
+    "being done them him yes can could would should will shall may might must has have had about into "
+    "over under after before also any some such so if but".split()
 )
 #: Characters each side of the span in which the question's words count as "near" it.
 NEAR_SPAN_CHARS = 150
@@ -63,7 +60,7 @@ def _stem(word: str) -> str:
 
 def content_words(text: str) -> list[str]:
     """Lower-cased, crudely stemmed words of ``text`` that are not function words."""
-    return [_stem(w) for w in _WORD.findall(text.lower()) if w not in _STOP]
+    return [_stem(w) for w in WORD.findall(text.lower()) if w not in _STOP]
 
 
 def answer_features(question: str, context: str, candidate: SpanCandidate,
@@ -94,6 +91,14 @@ def answer_features(question: str, context: str, candidate: SpanCandidate,
 def runner_up_of(candidate: SpanCandidate, candidates: Sequence[SpanCandidate]) -> SpanCandidate | None:
     """The best of ``candidates`` (best first) that does not overlap ``candidate``."""
     return next((c for c in candidates if c.end <= candidate.start or c.start >= candidate.end), None)
+
+
+def candidate_features(question: str, context: str, candidate: SpanCandidate,
+                       candidates: Sequence[SpanCandidate], *, lead_in: str = "") -> AnswerFeatures:
+    """:func:`answer_features` of ``candidate`` against its runner-up among ``candidates`` (all the
+    spans found in ``context``, best first)."""
+    others = [c for c in candidates if c is not candidate]
+    return answer_features(question, context, candidate, runner_up_of(candidate, others), lead_in=lead_in)
 
 
 @dataclass(frozen=True)
