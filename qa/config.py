@@ -37,7 +37,8 @@ MAX_QUERY_TOKENS = 64
 
 RETRIEVAL_MODES = ("hybrid", "dense", "bm25")
 INDEX_TYPES = ("flat", "hnsw")
-READER_RUNTIMES = ("onnx", "torch")
+#: What can run the reader's and the embedder's networks.
+RUNTIMES = ("onnx", "torch")
 READER_PRECISIONS = ("fp32", "int8")
 #: Text profiles, declared in qa.corpus.profiles: "news" knows news pages' video blocks, credits and captions.
 TEXT_PROFILES = ("news", "plain")
@@ -335,18 +336,23 @@ class Settings(Declared):
     chunk_max_chars: int = setting(1200, minimum=1, help="paragraphs longer than this many characters are split "
                                                         "at sentence ends")
     max_question_chars: int = setting(2000, minimum=1, help="longest question accepted, in characters")
-    threads: int | None = setting(None, minimum=1, help="torch threads for the reader and embedder; none leaves "
-                                                        "torch's default")
+    threads: int | None = setting(None, minimum=1, help="threads for the reader and embedder (torch or ONNX "
+                                                        "Runtime); none leaves the runtime's default")
     library_dir: str | None = setting(None, metavar="FOLDER",
                                       help="folder that qa add copies documents into (and qa remove deletes from), "
                                            "read as part of the corpus; none means the first folder in corpus")
     max_file_mb: float = setting(50.0, minimum=0.001, help="largest corpus file read, in MB; a larger one is "
                                                           "skipped with a message")
-    reader_runtime: str = setting("onnx", choices=READER_RUNTIMES,
+    reader_runtime: str = setting("onnx", choices=RUNTIMES,
                                   help="what runs the reader's network: onnx (ONNX Runtime over an export of the "
                                        "same weights, made on first use and cached in cache_dir; a hub reader "
                                        "runs on torch) or torch")
-    cache_dir: str | None = setting(None, help="where derived files (the reader's ONNX exports) are cached; none "
+    embedding_runtime: str = setting("onnx", choices=RUNTIMES,
+                                     help="what runs the embedder's network: onnx (ONNX Runtime over an export of "
+                                          "the same weights, cached in cache_dir, so that a question never loads "
+                                          "torch; other than mean- or CLS-pooled local models run on torch) or "
+                                          "torch (sentence-transformers)")
+    cache_dir: str | None = setting(None, help="where derived files (the ONNX exports) are cached; none "
                                                "means $XDG_CACHE_HOME/qa (~/.cache/qa)")
     early_stop: float | None = setting(0.8, minimum=0.0, maximum=1.0, parse=_float_or_off, metavar="CONFIDENCE",
                                        help="passages are read in retrieval order, read_batch at a time, until the "

@@ -75,7 +75,7 @@ class Pipeline:
         elif overrides:
             settings = settings.replace(**overrides)
         self.settings = s = settings.validated()
-        self.embedder = embedder if embedder is not None else Embedder(s.embedding_model)
+        self.embedder = embedder if embedder is not None else Embedder.from_settings(s)
         self.retriever = Retriever.from_settings(self.embedder, s)
         self.reader = reader if reader is not None else ExtractiveReader.from_settings(s)
         self._index: VectorStore | None = None
@@ -120,10 +120,6 @@ class Pipeline:
             return self._index
 
     def _load(self, log, *, rebuild: bool = False) -> None:
-        if self.settings.threads:
-            import torch
-
-            torch.set_num_threads(self.settings.threads)
         loaded = read_corpus(self.settings.corpus_paths, max_bytes=self.settings.max_file_bytes,
                              profile=self.settings.text_profile)
         documents = loaded.documents

@@ -13,7 +13,7 @@ import numpy as np
 from qa.config import MAX_QUERY_TOKENS, SHIPPED_READER_DIR, Settings, hub_downloads_allowed, quiet_model_loading
 from qa.errors import ReaderError
 from qa.reader.decoding import DecodedSpans, SpanCandidate, confidence, decode_spans
-from qa.reader.runtime import INPUT_NAMES, Logits, OnnxLogits, TorchLogits, discard, load_onnx_session, onnx_model
+from qa.reader.runtime import INPUT_NAMES, Logits, OnnxLogits, TorchLogits, onnx_model, open_session
 from qa.reader.verifier import Verifier, candidate_features, verify
 from qa.reader.windows import clip_question, tokenize_windows  # noqa: F401  (clip_question: its old home)
 
@@ -152,10 +152,8 @@ class ExtractiveReader:
                     raise ReaderError(f"the shipped reader is missing from {SHIPPED_READER_DIR}")
                 local = Path(source).is_dir()
                 try:
-                    from transformers import AutoTokenizer
-
                     quiet_model_loading()
-                    tokenizer = AutoTokenizer.from_pretrained(source, local_files_only=local or not hub_downloads_allowed())
+                    tokenizer = _tokenizer(source, local)
                     logits = self._onnx_logits(source) if local and self.runtime == "onnx" else self._torch_logits(source)
                 except (OSError, ValueError) as exc:
                     hint = f" ({HUB_OFF_HINT})" if not local and not hub_downloads_allowed() else ""
@@ -169,6 +167,8 @@ class ExtractiveReader:
         import torch
         from transformers import AutoModelForQuestionAnswering
 
+        if self.threads:
+            torch.set_num_threads(self.threads)
         offline = Path(source).is_dir() or not hub_downloads_allowed()
         model = AutoModelForQuestionAnswering.from_pretrained(source, local_files_only=offline, dtype=torch.float32)
         model.eval()
@@ -179,13 +179,8 @@ class ExtractiveReader:
         return TorchLogits(model)
 
     def _onnx_logits(self, source: str) -> OnnxLogits:
-        path = onnx_model(source, self.precision, self.cache_dir)
-        try:
-            session = load_onnx_session(path, threads=self.threads)
-        except Exception:  # noqa: BLE001 - onnxruntime raises its own untyped errors on a damaged file
-            discard(path)  # damaged in a way its size does not show: export it again, once
-            session = load_onnx_session(onnx_model(source, self.precision, self.cache_dir), threads=self.threads)
-        return OnnxLogits(session)
+        return OnnxLogits(open_session(lambda: onnx_model(source, self.precision, self.cache_dir),
+                                       threads=self.threads))
 
     def read(self, question: str, contexts: list[str]) -> list[DecodedSpans]:
         """Candidate spans for each context (offsets into that context), in one batched pass."""
@@ -211,6 +206,21 @@ class ExtractiveReader:
                                         cls_index=[cls_positions[w] for w in rows],
                                         max_answer_tokens=self.max_answer_tokens))
         return results
+
+
+def _tokenizer(source: str, local: bool):
+    """The reader's fast tokenizer. A local folder's ``tokenizer.json`` is loaded as it is, without
+    AutoTokenizer, whose model-class lookup imports torch: the ONNX runtime then never loads it."""
+    if local and (Path(source) / "tokenizer.json").is_file():
+        from transformers import PreTrainedTokenizerFast
+
+        config = json.loads((Path(source) / "config.json").read_text(encoding="utf-8"))
+        # BERT-like readers tell question from passage by segment ids; AutoTokenizer's class knows that.
+        names = ["input_ids", "attention_mask"] + (["token_type_ids"] if config.get("type_vocab_size", 0) > 1 else [])
+        return PreTrainedTokenizerFast.from_pretrained(source, local_files_only=True, model_input_names=names)
+    from transformers import AutoTokenizer
+
+    return AutoTokenizer.from_pretrained(source, local_files_only=local or not hub_downloads_allowed())
 
 
 def window_logits(logits: Logits, inputs: dict[str, np.ndarray], batch_size: int, *,

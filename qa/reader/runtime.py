@@ -5,30 +5,32 @@ windows (numpy ``input_ids``, ``attention_mask``, ``token_type_ids``) to start a
 logits; tokenising and span decoding stay the reader's.
 
 The ONNX model is never shipped: :func:`onnx_model` exports it from the reader's own
-weights on first use and caches it under a fingerprint of those weights, so a retrained
-reader gets a fresh export and an unchanged one reuses the cached file. Files are written
-to a temporary name and moved into place (``os.replace``), so a crash leaves either the
-old file or none; a file that is truncated or does not load anyway is rebuilt.
+weights on first use and caches it (:mod:`qa.exports`: by a fingerprint of the weights,
+written atomically, rebuilt when truncated or damaged).
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
-import os
 from pathlib import Path
 from typing import Protocol
 
 import numpy as np
 
-from qa.files import atomic_replace
+# Re-exported: the reader's callers and tests name them here.
+from qa.exports import (  # noqa: F401
+    EXPORT_VERSION,
+    cached_file,
+    default_cache_dir,
+    discard,
+    export_folder,
+    load_onnx_session,
+    open_session,
+    trace_to_onnx,
+    weights_fingerprint,
+)
 
 INPUT_NAMES = ("input_ids", "attention_mask", "token_type_ids")
 OUTPUT_NAMES = ("start_logits", "end_logits")
-#: Bumped when the export recipe changes, so that old exports are rebuilt.
-EXPORT_VERSION = 1
-#: What a reader's weights are made of: hashed (contents, not sizes) into the export's fingerprint.
-_WEIGHT_FILES = ("config.json", "model.safetensors", "pytorch_model.bin")
 
 
 class Logits(Protocol):
@@ -65,104 +67,23 @@ class OnnxLogits:
         return start, end
 
 
-def weights_fingerprint(model_dir: str | Path) -> str:
-    """A hash of the reader's configuration and weights (their bytes) and of the export recipe."""
-    model_dir = Path(model_dir)
-    digest = hashlib.sha256(f"export:{EXPORT_VERSION}".encode())
-    found = False
-    for name in _WEIGHT_FILES:
-        path = model_dir / name
-        if path.is_file():
-            found = found or name != "config.json"
-            digest.update(name.encode())
-            with open(path, "rb") as f:
-                for block in iter(lambda: f.read(1 << 22), b""):
-                    digest.update(block)
-    if not found:
-        raise FileNotFoundError(f"no reader weights (model.safetensors) in {model_dir}")
-    return digest.hexdigest()[:20]
-
-
-def default_cache_dir() -> Path:
-    """``$XDG_CACHE_HOME/qa`` (``~/.cache/qa`` by default): derived files that can always be rebuilt."""
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "qa"
-
-
 def onnx_model(model_dir: str | Path, precision: str = "fp32", cache_dir: str | Path | None = None, *,
                log=None) -> Path:
     """The path of the ONNX export of the reader in ``model_dir`` at ``precision`` ("fp32" or "int8"),
     exported (and, for int8, quantised) now unless a valid one is cached for these exact weights."""
-    from filelock import FileLock
-
     if precision not in ("fp32", "int8"):
         raise ValueError(f"precision must be fp32 or int8, not {precision!r}")
-    folder = Path(cache_dir or default_cache_dir()) / "reader-onnx" / weights_fingerprint(model_dir)
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"reader-{precision}.onnx"
-    if _is_complete(path):
-        return path
-    # One process exports; another one waiting here then finds the finished file.
-    with FileLock(str(folder / ".lock")):
-        if _is_complete(path):
-            return path
-        log = log or (lambda message: None)
-        fp32 = folder / "reader-fp32.onnx"
-        if not _is_complete(fp32):
-            log(f"exporting the reader to ONNX ({fp32})")
-            _atomic(fp32, lambda tmp: _export(model_dir, tmp))
-        if precision == "int8":
-            log(f"quantising the ONNX reader to int8 ({path})")
-            _atomic(path, lambda tmp: _quantize(fp32, tmp))
-    return path
-
-
-def discard(path: str | Path) -> None:
-    """Forget a cached export (one that would not load), so that the next :func:`onnx_model` rebuilds it."""
-    path = Path(path)
-    for p in (path, _manifest(path)):
-        p.unlink(missing_ok=True)
-
-
-def load_onnx_session(path: str | Path, *, threads: int | None = None):
-    """An ONNX Runtime CPU session with every graph optimisation on."""
-    import onnxruntime as ort
-
-    options = ort.SessionOptions()
-    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-    if threads:
-        options.intra_op_num_threads = threads
-    options.log_severity_level = 3  # warnings about unused initialisers are not the user's business
-    return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
-
-
-def _manifest(path: Path) -> Path:
-    return path.with_suffix(".json")
-
-
-def _is_complete(path: Path) -> bool:
-    """Whether ``path`` was written to the end: its manifest, written last, records its size."""
-    try:
-        recorded = json.loads(_manifest(path).read_text(encoding="utf-8"))
-        return path.stat().st_size == recorded["bytes"]
-    except (OSError, ValueError, KeyError, TypeError):
-        return False
-
-
-def _atomic(path: Path, write) -> None:
-    """Run ``write(tmp)`` on a temporary file beside ``path``, then move it into place, manifest last."""
-    _manifest(path).unlink(missing_ok=True)
-    # 0644: a temporary file's 0600 would hide a shared cache from other users.
-    atomic_replace(path, write, mode=0o644, suffix=".onnx")
-    manifest = {"bytes": path.stat().st_size, "export_version": EXPORT_VERSION}
-    atomic_replace(_manifest(path), lambda tmp: tmp.write_text(json.dumps(manifest), encoding="utf-8"),
-                   suffix=".json")
+    folder = export_folder("reader-onnx", model_dir, cache_dir)
+    fp32 = cached_file(folder / "reader-fp32.onnx", lambda tmp: _export(model_dir, tmp), log=log,
+                       note=f"exporting the reader to ONNX ({folder / 'reader-fp32.onnx'})")
+    if precision == "fp32":
+        return fp32
+    return cached_file(folder / "reader-int8.onnx", lambda tmp: _quantize(fp32, tmp), log=log,
+                       note=f"quantising the ONNX reader to int8 ({folder / 'reader-int8.onnx'})")
 
 
 def _export(model_dir: str | Path, target: Path) -> None:
     """Trace the transformers model into ONNX with dynamic batch and sequence axes."""
-    import warnings
-
     import torch
     from transformers import AutoModelForQuestionAnswering
 
@@ -182,13 +103,7 @@ def _export(model_dir: str | Path, target: Path) -> None:
             out = self.inner(**dict(zip(names, inputs)))
             return out.start_logits, out.end_logits
 
-    sample = torch.ones((2, 16), dtype=torch.long)
-    axes = {n: {0: "windows", 1: "tokens"} for n in (*names, *OUTPUT_NAMES)}
-    with warnings.catch_warnings(), torch.no_grad():
-        # The tracer warns about Python conditions on shapes; the export is checked against torch in the tests.
-        warnings.simplefilter("ignore")
-        torch.onnx.export(_Outputs(model), tuple(sample for _ in names), str(target), input_names=names,
-                          output_names=list(OUTPUT_NAMES), dynamic_axes=axes, opset_version=17, dynamo=False)
+    trace_to_onnx(_Outputs(model), names, list(OUTPUT_NAMES), target)
 
 
 def _quantize(fp32: Path, target: Path) -> None:
