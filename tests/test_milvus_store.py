@@ -147,3 +147,20 @@ def test_a_second_process_is_told_that_milvus_lite_is_single_process(stores):
     result = subprocess.run([sys.executable, "-c", code, uri], capture_output=True, text=True, env=env, cwd=ROOT,
                             timeout=120)
     assert result.stdout.strip() == StoreInUseError.__name__
+
+
+def test_the_scale_benchmark_measures_both_stores_against_exact_search(tmp_path):
+    """``qa bench --scale`` on a few hundred generated paragraphs: each store built in its own process from
+    the same vectors, exact recall for flat FAISS, and the same hybrid top 10 from Milvus's BM25."""
+    from qa.evaluation.bench import scale_benchmark
+
+    settings = Settings.from_env(index_dir=str(tmp_path / "index"))
+    results = scale_benchmark(300, stores=("faiss", "milvus"), queries=20, asks=3, settings=settings,
+                              heading_sample=50)
+    assert results["paragraphs"] == 300 and results["embed_chunks_per_s"] > 0
+    faiss, milvus = results["stores"]["faiss"], results["stores"]["milvus"]
+    assert "error" not in faiss and "error" not in milvus, results["stores"]
+    assert faiss["dense_recall@10_vs_exact"] == 1.0
+    assert milvus["dense_recall@10_vs_exact"] >= 0.95
+    assert milvus["hybrid_top10_overlap_with_faiss"] >= 0.9
+    assert faiss["ask_p50_ms"] > 0 and milvus["peak_rss_mb"] > 0
