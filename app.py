@@ -3,7 +3,7 @@ from qa.config import offline_environment
 
 offline_environment()  # before gradio and transformers are imported
 
-from qa.ui.app import main  # noqa: E402
+from qa.ui.starting import main  # noqa: E402  (gradio is imported behind a starting page)
 
 if __name__ == "__main__":
     raise SystemExit(main())

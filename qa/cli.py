@@ -430,9 +430,9 @@ def _add_serve(sub) -> None:
 
 
 def _run_serve(args) -> int:
-    from qa.ui.app import run
+    from qa.ui.starting import serve
 
-    return run(args)
+    return serve(args)
 
 
 class UsageError(Exception):

@@ -6,6 +6,10 @@ from __future__ import annotations
 import html
 import json
 import re
+import socket
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -19,7 +23,7 @@ from qa.feedback import FeedbackLog
 from qa.types import Answer, Citation, Passage
 from qa.ui import render
 from qa.ui.uploads import SessionCorpus, add_uploads, read_upload
-from ui_helpers import CHROMIUM, CHROMIUM_ARGS, SHIPPED_READER, ChatPage, served
+from ui_helpers import CHROMIUM, CHROMIUM_ARGS, SHIPPED_READER, ChatPage, free_port, served
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTICLE = ROOT / "corpus" / "cbc-explains-isis-k.txt"
@@ -590,3 +594,52 @@ def test_an_uploaded_pdf_is_answered_with_its_page(chat, served_app, tmp_path):
     shown = " ".join(chat.reply_text().split())
     assert "The lighthouse on Skellig Point is kept by Tomas Berg, who climbs its 112 steps twice a day." in shown
     chat.screenshot("upload-pdf.png")
+
+
+def test_serve_on_a_port_in_use_fails_at_once_with_one_line(capsys):
+    from qa.ui.app import main
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        assert main(["--port", str(port)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith(f"qa serve: error: cannot listen on 127.0.0.1:{port}")
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+def test_the_port_says_starting_at_once_and_the_page_becomes_the_chat(browser, tmp_path):
+    """``qa serve`` answers "starting" before Gradio is even imported; a browser that came early is taken
+    to the chat by the starting page itself."""
+    import urllib.error
+    import urllib.request
+
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    server = subprocess.Popen([sys.executable, "-m", "qa", "serve", "--port", str(port), "--index-dir",
+                               str(tmp_path / "index"), "--feedback-file", str(tmp_path / "feedback.jsonl")],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    context = browser.new_context()
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            assert time.monotonic() < deadline and server.poll() is None, "qa serve never answered"
+            try:
+                urllib.request.urlopen(url, timeout=2)
+                raise AssertionError("the chat answered before the starting page did")
+            except urllib.error.HTTPError as reply:
+                assert reply.code == 503 and b"Starting" in reply.read()
+                break
+            except OSError:
+                time.sleep(0.02)
+        page = ChatPage(context.new_page(), url)
+        page.page.goto(url)
+        page.page.locator("#qa-starting").wait_for(timeout=30_000)
+        page.page.locator("#qa-status").get_by_text("Reader:").wait_for(timeout=180_000)
+        assert page.outside == []
+    finally:
+        context.close()
+        server.terminate()
+        server.wait(timeout=30)

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import gradio as gr
 
-from qa.config import Settings, warn_unknown_variables
+from qa.config import Settings
 from qa.corpus.documents import Document, read_corpus
 from qa.errors import QAError
 from qa.feedback import FeedbackError, FeedbackLog
@@ -360,8 +360,10 @@ def launch(demo: gr.Blocks, *, host: str = DEFAULT_HOST, port: int = DEFAULT_POR
 # --- the command ------------------------------------------------------------------------------------
 
 
-def run(args: argparse.Namespace) -> int:
-    """Serve the chat UI with parsed ``args`` (see :func:`add_arguments`); returns the exit code."""
+def run(args: argparse.Namespace, *, starting_page=None) -> int:
+    """Serve the chat UI with parsed ``args`` (see :func:`add_arguments`); returns the exit code.
+    ``starting_page`` (:class:`qa.ui.starting.StartingPage`), holding the port meanwhile, is stopped
+    just before the chat server takes the port over."""
     try:
         options = serve_options(args)
         pipeline = Pipeline(Settings.from_args(args))
@@ -380,6 +382,8 @@ def run(args: argparse.Namespace) -> int:
                      allow_library_uploads=options.allow_library_uploads)
     print(f"Serving on http://{options.host}:{options.port} (feedback: {Path(options.feedback_file).absolute()})",
           file=sys.stderr)
+    if starting_page is not None:
+        starting_page.stop()
     try:
         launch(demo, host=options.host, port=options.port, max_upload_bytes=options.max_upload_bytes)
     except OSError as exc:
@@ -391,6 +395,7 @@ def run(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python app.py [flags]``, the same as ``qa serve [flags]``."""
-    warn_unknown_variables("qa serve")
-    return run(build_parser().parse_args(argv))
+    """``python app.py [flags]``, the same as ``qa serve [flags]`` (behind a starting page)."""
+    from qa.ui.starting import main as serve_main
+
+    return serve_main(argv)
