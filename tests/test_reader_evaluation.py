@@ -35,3 +35,21 @@ def test_scores_split_abstention_by_kind():
         "answerable": {"examples": 2, "f1": 50.0}, "real": {"examples": 2, "abstained": 50.0},
         "synthetic": {"examples": 1, "abstained": 100.0}, "generated": {"examples": 1, "abstained": 0.0}}
     assert metrics["no_answer_accuracy"] == pytest.approx(50.0)
+
+
+def test_the_abstention_tradeoff_and_the_best_cut_under_an_f1_floor():
+    from qa.reader.evaluation import abstention_tradeoff, best_cut
+
+    margins = [5.0, 1.0, -2.0, 3.0, -1.0, 0.5, -4.0]
+    f1s = [1.0, 0.5, 1.0, 0.0, 0.0, 0.0, 0.0]
+    kinds = ["answerable", "answerable", "answerable", "real", "real", "synthetic", "generated"]
+    rows = abstention_tradeoff(margins, f1s, kinds, [-5.0, 0.0, 2.0])
+    assert rows[0] == {"cut": -5.0, "answerable_f1": 83.33, "generated_abstained": 0.0, "real_abstained": 0.0,
+                       "synthetic_abstained": 0.0}
+    # At 0: the answer at -2 is withheld (F1 1.5 of 3), the real one at -1 is abstained, the one at 3 is not.
+    assert rows[1] == {"cut": 0.0, "answerable_f1": 50.0, "generated_abstained": 100.0, "real_abstained": 50.0,
+                       "synthetic_abstained": 0.0}
+    assert rows[2]["answerable_f1"] == 33.33 and rows[2]["synthetic_abstained"] == 100.0
+    assert best_cut(rows, 50.0) is rows[1]  # the most real abstention that keeps F1 >= 50
+    assert best_cut(rows, 80.0) is rows[0]
+    assert best_cut(rows, 90.0) is None

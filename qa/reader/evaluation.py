@@ -102,6 +102,33 @@ def score_predictions(predictions: list[Prediction], card: ReaderCard, threshold
     }
 
 
+def abstention_tradeoff(margins: list[float], f1_if_answered: list[float], kinds: list[str],
+                        cuts: list[float]) -> list[dict]:
+    """For each margin cut (answer when margin >= cut): answerable F1 and the share abstained per kind of
+    question (:func:`negative_kind`), in percent. ``f1_if_answered`` is each answer's F1 were it given."""
+    rows = []
+    for cut in cuts:
+        by_kind: dict[str, list[float]] = {}
+        for margin, f1, kind in zip(margins, f1_if_answered, kinds):
+            answered = margin >= cut
+            # An answerable question scores its answer's F1; an unanswerable one scores 1 when abstained.
+            by_kind.setdefault(kind, []).append((f1 if answered else 0.0) if kind == "answerable" else
+                                                float(not answered))
+        row = {"cut": round(cut, 3)}
+        for kind, values in sorted(by_kind.items()):
+            name = "answerable_f1" if kind == "answerable" else f"{kind}_abstained"
+            row[name] = round(100 * sum(values) / len(values), 2)
+        rows.append(row)
+    return rows
+
+
+def best_cut(rows: list[dict], min_f1: float) -> dict | None:
+    """The row of :func:`abstention_tradeoff` with the most real abstention among those keeping answerable
+    F1 at ``min_f1`` or more (None if none does): what a reader buys under the shipping rule's F1 floor."""
+    allowed = [r for r in rows if r["answerable_f1"] >= min_f1]
+    return max(allowed, key=lambda r: (r.get("real_abstained", 0), r["answerable_f1"]), default=None)
+
+
 def calibrate(predictions: list[Prediction]) -> ReaderCard:
     """Fit confidence = sigmoid(scale * margin + bias) to "the span is right" (F1 >= 0.5, no-answer
     questions counting as wrong when answered), then pick the threshold that maximises dev F1."""
