@@ -22,8 +22,8 @@ class Embedder:
     model runs on sentence-transformers. Both give the same vectors (to float rounding).
     """
 
-    def __init__(self, model: str | None = None, *, runtime: str = "torch", cache_dir: str | None = None,
-                 threads: int | None = None) -> None:
+    def __init__(self, model: str | None = Settings.embedding_model, *, runtime: str = Settings.embedding_runtime,
+                 cache_dir: str | None = Settings.cache_dir, threads: int | None = Settings.threads) -> None:
         if runtime not in RUNTIMES:
             raise ValueError(f"runtime must be one of {RUNTIMES}, not {runtime!r}")
         self.model = model
