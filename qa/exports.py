@@ -19,6 +19,9 @@ from qa.files import atomic_replace
 
 #: Bumped when an export recipe changes, so that old exports are rebuilt.
 EXPORT_VERSION = 1
+#: Exports of this many distinct weights are kept per kind (the most recently used); older ones are
+#: deleted when a new one is made, so retrained readers do not fill the cache (about 90 MB each).
+KEEP_EXPORTS = 3
 #: What a model's weights are made of: hashed (contents, not sizes) into its exports' fingerprint.
 WEIGHT_FILES = ("config.json", "model.safetensors", "pytorch_model.bin")
 
@@ -48,10 +51,22 @@ def default_cache_dir() -> Path:
 
 
 def export_folder(kind: str, model_dir: str | Path, cache_dir: str | Path | None = None) -> Path:
-    """``cache_dir/<kind>/<fingerprint of model_dir's weights>``, created."""
+    """``cache_dir/<kind>/<fingerprint of model_dir's weights>``, created, and marked as just used."""
     folder = Path(cache_dir or default_cache_dir()) / kind / weights_fingerprint(model_dir)
     folder.mkdir(parents=True, exist_ok=True)
+    os.utime(folder)  # what prune_exports keeps is what was used last
     return folder
+
+
+def prune_exports(kind_dir: Path, keep: int = KEEP_EXPORTS) -> list[Path]:
+    """Delete all but the ``keep`` most recently used export folders in ``kind_dir``; returns the deleted.
+    A process that still runs a deleted export is unaffected (its session holds the model in memory)."""
+    import shutil
+
+    folders = sorted((p for p in kind_dir.iterdir() if p.is_dir()), key=lambda p: p.stat().st_mtime, reverse=True)
+    for old in folders[keep:]:
+        shutil.rmtree(old, ignore_errors=True)
+    return folders[keep:]
 
 
 def cached_file(path: Path, write: Callable[[Path], None], *, log=None, note: str = "") -> Path:
@@ -66,6 +81,7 @@ def cached_file(path: Path, write: Callable[[Path], None], *, log=None, note: st
             if note and log:
                 log(note)
             _atomic(path, write)
+            prune_exports(path.parent.parent)
     return path
 
 

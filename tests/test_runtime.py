@@ -159,3 +159,21 @@ def test_fingerprint_follows_contents_not_names(tiny_reader, tmp_path):
     assert runtime.weights_fingerprint(copy) == runtime.weights_fingerprint(tiny_reader)
     with pytest.raises(FileNotFoundError):
         runtime.weights_fingerprint(tmp_path)
+
+
+def test_only_the_most_recently_used_exports_are_kept(tmp_path):
+    import os
+
+    from qa.exports import KEEP_EXPORTS, cached_file, prune_exports
+
+    kind = tmp_path / "reader-onnx"
+    for age, name in enumerate(["newest", "b", "c", "d", "oldest"]):
+        (kind / name).mkdir(parents=True)
+        (kind / name / "reader-fp32.onnx").write_bytes(b"x")
+        os.utime(kind / name, (1e9 - age * 1000, 1e9 - age * 1000))
+    assert sorted(p.name for p in prune_exports(kind, keep=3)) == ["d", "oldest"]
+    assert sorted(p.name for p in kind.iterdir()) == ["b", "c", "newest"]
+    # A new export prunes the kind's folder (here: keeps itself and the two most recent others).
+    (kind / "new").mkdir()
+    cached_file(kind / "new" / "model.onnx", lambda tmp: tmp.write_bytes(b"onnx"))
+    assert KEEP_EXPORTS == 3 and sorted(p.name for p in kind.iterdir()) == ["b", "new", "newest"]
