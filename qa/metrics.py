@@ -149,6 +149,18 @@ def best_threshold(scores: Sequence[float], f1_if_answered: Sequence[float], ans
     return next(t for t, f in curve if math.isclose(f, best) or f == best)
 
 
+def peak_rss_mb() -> float:
+    """This process's own peak resident memory, in MB: VmHWM where /proc has it, since ``ru_maxrss``
+    carries a parent's peak over fork and exec (a benchmark's fresh processes would all report it)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            return round(next(int(line.split()[1]) for line in status if line.startswith("VmHWM:")) / 1024, 1)
+    except (OSError, StopIteration, ValueError):
+        import resource
+
+        return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+
+
 def latency_summary(seconds: Sequence[float]) -> dict:
     """Median, 95th percentile (nearest rank) and mean of durations in seconds, as milliseconds."""
     import statistics

@@ -95,3 +95,18 @@ def test_reciprocal_rank_fusion():
     assert reciprocal_rank_fusion([]) == []
     with pytest.raises(ValueError):
         reciprocal_rank_fusion([["a"]], k=-1)
+
+
+def test_peak_rss_is_this_process_own_not_a_parent_carried_over():
+    import subprocess
+    import sys
+
+    from qa.metrics import peak_rss_mb
+
+    ballast = bytearray(300 * 1024 * 1024)  # this process now peaks above 300 MB
+    ballast[::4096] = b"x" * len(ballast[::4096])
+    assert peak_rss_mb() > 300
+    child = subprocess.run([sys.executable, "-c", "from qa.metrics import peak_rss_mb; print(peak_rss_mb())"],
+                           capture_output=True, text=True, check=True)
+    assert float(child.stdout) < 200
+    del ballast

@@ -9,7 +9,6 @@ build from scratch; peak resident memory.
 from __future__ import annotations
 
 import json
-import resource
 import statistics
 import subprocess
 import sys
@@ -17,7 +16,7 @@ import tempfile
 import time
 
 from qa.config import Settings
-from qa.metrics import latency_summary
+from qa.metrics import latency_summary, peak_rss_mb
 
 QUESTIONS = [
     "How many fighters are estimated to be affiliated with ISIS-K?",
@@ -136,7 +135,7 @@ def run_benchmark(settings: Settings | None = None, *, repeats: int = 5, include
     results["stage_share_of_ask"] = {
         name: round(medians[name] / medians["ask"], 3) for name in ("embed", dense_name, lexical_name, "reader")
     }
-    results["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    results["peak_rss_mb"] = peak_rss_mb()
     return results
 
 
@@ -268,7 +267,7 @@ def scale_benchmark(n_paragraphs: int = 10_000, *, stores=SCALE_STORES, queries:
             for name, top in tops.items():
                 same = [len(set(a) & set(b)) / max(1, len(a)) for a, b in zip(top, tops["faiss"])]
                 out["stores"][name]["hybrid_top10_overlap_with_faiss"] = round(float(np.mean(same)), 4)
-    out["peak_rss_mb_embedding_process"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    out["peak_rss_mb_embedding_process"] = peak_rss_mb()
     return out
 
 
@@ -278,7 +277,6 @@ def _scale_store(store: str, job: dict) -> dict:
 
     import numpy as np
 
-    from qa.metrics import latency_summary
     from qa.pipeline import Pipeline
     from qa.retriever.index import build_index
     from qa.retriever.retriever import SearchIndex
@@ -334,7 +332,7 @@ def _scale_store(store: str, job: dict) -> dict:
             "dense_recall@10_vs_exact": round(float(np.mean(recall)), 4),
             **{f"{name}_p50_ms": s["p50_ms"] for name, s in summary.items()},
             **{f"{name}_p95_ms": s["p95_ms"] for name, s in summary.items()},
-            "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+            "peak_rss_mb": peak_rss_mb(),
             "hybrid_top10": tops}
 
 

@@ -167,9 +167,8 @@ pipeline.ask(sys.argv[2])
 first = time.perf_counter() - started
 for _ in range(10):
     pipeline.ask(sys.argv[2])
-# VmHWM is this process's own peak (ru_maxrss would carry the parent's over fork and exec).
-hwm = next(int(line.split()[1]) for line in open("/proc/self/status") if line.startswith("VmHWM:"))
-print(json.dumps({"first_answer_s": round(first, 2), "peak_rss_mb": round(hwm / 1024, 1)}))
+from qa.metrics import peak_rss_mb
+print(json.dumps({"first_answer_s": round(first, 2), "peak_rss_mb": peak_rss_mb()}))
 """
 
 

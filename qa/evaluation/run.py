@@ -10,7 +10,6 @@ compared with this run's.
 from __future__ import annotations
 
 import json
-import resource
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -19,7 +18,7 @@ from pathlib import Path
 from qa.config import PROJECT_DIR, RETRIEVAL_MODES, Settings
 from qa.evaluation.bench import fresh_index_build_seconds
 from qa.metrics import (answer_scores, expected_calibration_error, f1_score, latency_summary, mean_reciprocal_rank,
-                        recall_at_k, reliability_bins, threshold_curve)
+                        peak_rss_mb, recall_at_k, reliability_bins, threshold_curve)
 
 DEFAULT_QUESTIONS = PROJECT_DIR / "eval" / "questions.jsonl"
 DEFAULT_REPORTS = PROJECT_DIR / "eval" / "reports"
@@ -224,7 +223,7 @@ def evaluate(settings: Settings | None = None, *, questions_path: str | Path = D
     report["latency"] = {**latency_summary(main_run.seconds), "seconds": [round(s, 4) for s in main_run.seconds],
                          "cold_start_s": round(cold_start, 2), "index_build_s": round(index_seconds, 2),
                          "index_was_built": pipeline.index_was_built,
-                         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)}
+                         "peak_rss_mb": peak_rss_mb()}
     report["per_question"] = [
         {"id": q.id, "type": q.type, "question": q.question, "gold": list(q.answers), "prediction": p,
          "score": round(s, 4), "cited_paragraph": c, "f1": round(f1_score(p, q.answers), 3)}
