@@ -66,7 +66,9 @@ class StartingPage:
         """Take the port and answer on it; OSError when the port cannot be had."""
         self._server = ThreadingHTTPServer((self.host, self.port), _StartingHandler)
         self._server.daemon_threads = True
-        threading.Thread(target=self._server.serve_forever, name="qa-starting-page", daemon=True).start()
+        # A short poll interval: stop() waits for the loop to notice, and the chat waits for stop().
+        threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
+                         name="qa-starting-page", daemon=True).start()
         return self
 
     def stop(self) -> None:
