@@ -368,6 +368,9 @@ def _add_bench(sub) -> None:
     p.add_argument("--dev-limit", type=int, default=200, help="with --compare: dev-split questions")
     p.add_argument("--wiki-limit", type=int, default=60, help="with --compare: Wikipedia questions")
     p.add_argument("--article-limit", type=int, default=None, help="with --compare: article questions")
+    p.add_argument("--isolated", action="store_true",
+                   help="with --compare: each variant alone in a fresh process, one after the other (no other "
+                        "runtime's threads beside it), instead of interleaved in one process")
     p.add_argument("--variants", default=None, metavar="NAME,NAME",
                    help="with --compare: only these variants (default: all; see qa/evaluation/compare.py)")
     _add_settings(p)
@@ -402,7 +405,7 @@ def _run_bench(args) -> int:
 
         results = compare(settings_from_args(args), data=args.data or DEFAULT_DATA, dev_limit=args.dev_limit,
                           wiki_limit=args.wiki_limit, article_limit=args.article_limit, cold=not args.no_cold,
-                          variants=chosen_variants(args.variants), log=log,
+                          variants=chosen_variants(args.variants), isolated=args.isolated, log=log,
                           partial=(lambda figures: Path(args.json).write_text(json.dumps(figures, indent=2) + "\n"))
                           if args.json else None)
         print_comparison(results, console)

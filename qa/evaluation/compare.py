@@ -183,10 +183,17 @@ def cold_start(settings: Settings, question: str) -> dict:
 
 def compare(settings: Settings | None = None, *, data: str | Path = DEFAULT_DATA,
             variants: dict[str, dict] | None = None, article_limit: int | None = None, dev_limit: int = 200,
-            wiki_limit: int = 60, cold: bool = True, log=None, partial=None) -> dict:
+            wiki_limit: int = 60, cold: bool = True, isolated: bool = False, plain_forward: bool = True,
+            log=None, partial=None) -> dict:
     """Measure every variant (see the module docstring); returns JSON-serialisable figures.
     ``partial(results)``, when given, receives the figures so far after each part (a long run on a
-    busy machine then leaves what it measured)."""
+    busy machine then leaves what it measured).
+
+    ``isolated`` measures each variant alone in a fresh process, one after the other, instead of
+    interleaving them in one: torch's and ONNX Runtime's thread pools, both loaded in one process,
+    keep spinning after their own calls and slow the other's, which an interleaved run charges to
+    whichever variant comes next; a load change on the machine is then no longer shared alike.
+    ``plain_forward`` (the plain torch yardstick) is measured in the baseline's process only."""
     from qa.evaluation.open_corpus import write_open_corpus
     from qa.evaluation.run import load_questions, select
     from qa.pipeline import Pipeline
@@ -195,11 +202,15 @@ def compare(settings: Settings | None = None, *, data: str | Path = DEFAULT_DATA
         raise ValueError(f"no QA data at {data} (its dev split is measured; pass --data)")
     log = log or (lambda message: None)
     variants = dict(VARIANTS if variants is None else variants)
+    if isolated:
+        return _compare_isolated(settings or Settings.from_env(), variants, log=log, partial=partial, data=str(data),
+                                 article_limit=article_limit, dev_limit=dev_limit, wiki_limit=wiki_limit, cold=cold)
     base = Pipeline(settings)
     article_index = base.search_index()
-    base.warm_up()
     log(f"loading {len(variants)} variants (the ONNX exports are made now if not cached)")
+    # Only the variants' own models are loaded: the base pipeline lends its index and settings.
     pipelines = _variant_pipelines(base, variants)
+    first = next(iter(pipelines.values()))
     results: dict = {"variants": {name: {"settings": changes} for name, changes in variants.items()},
                      "top_k": base.settings.top_k, "reader": base.reader.source, "baseline": BASELINE}
 
@@ -210,7 +221,8 @@ def compare(settings: Settings | None = None, *, data: str | Path = DEFAULT_DATA
     for name, run in runs.items():
         results["variants"][name]["article"] = _figures(run, [q.answers for q in article])
     standalone = [q.standalone or q.question for q in article]
-    results["plain_torch_forward_ms"] = _plain_forward_ms(base, standalone, article_index)
+    if plain_forward:
+        results["plain_torch_forward_ms"] = _plain_forward_ms(first, standalone, article_index)
     partial = partial or (lambda figures: None)
     partial(results)
 
@@ -219,7 +231,8 @@ def compare(settings: Settings | None = None, *, data: str | Path = DEFAULT_DATA
                               ("wiki", dev_split(data, limit=wiki_limit, source="new_wiki"))):
             questions = write_open_corpus(examples, Path(tmp) / key / "corpus")
             corpus = Pipeline(base.settings.replace(corpus=(str(Path(tmp) / key / "corpus"),),
-                                                    index_dir=str(Path(tmp) / key / "index")), embedder=base.embedder)
+                                                    index_dir=str(Path(tmp) / key / "index")),
+                              embedder=first.embedder)
             index = corpus.search_index(log=lambda message: None)
             results[f"{key}_corpus"] = {"questions": len(questions), "chunks": len(index.chunks)}
             log(f"{key}: {len(questions)} questions over {len(index.chunks)} passages x {len(variants)} variants")
@@ -236,7 +249,41 @@ def compare(settings: Settings | None = None, *, data: str | Path = DEFAULT_DATA
                 log(f"cold start: {name}")
                 seen[key] = cold_start(pipelines[name].settings, article[0].question)
             results["variants"][name]["cold"] = seen[key]
-    results["quality_rule"] = quality_rule(results)
+    if BASELINE in results["variants"]:
+        results["quality_rule"] = quality_rule(results)
+    return results
+
+
+_ISOLATED = """
+import json, sys
+from qa.config import Settings, offline_environment
+offline_environment()
+from qa.evaluation.compare import compare
+fields, variants, options = (json.loads(a) for a in sys.argv[1:4])
+settings = Settings(**{k: tuple(v) if isinstance(v, list) else v for k, v in fields.items()})
+print(json.dumps(compare(settings, variants=variants, **options)))
+"""
+
+
+def _compare_isolated(settings: Settings, variants: dict[str, dict], *, log, partial, **options) -> dict:
+    """:func:`compare` for each variant alone in a fresh process, merged into one set of figures."""
+    fields = {k: (list(v) if isinstance(v, tuple) else v) for k, v in settings.__dict__.items()}
+    results: dict = {}
+    for name, changes in variants.items():
+        log(f"{name}: measured alone in a fresh process")
+        run = subprocess.run([sys.executable, "-c", _ISOLATED, json.dumps(fields), json.dumps({name: changes}),
+                              json.dumps({**options, "plain_forward": name == BASELINE})],
+                             capture_output=True, text=True, timeout=4 * 3600)
+        if run.returncode != 0:
+            raise RuntimeError(f"the {name} run failed: {(run.stderr.strip().splitlines() or ['no message'])[-1]}")
+        part = json.loads(run.stdout.strip().splitlines()[-1])
+        variants_so_far = {**results.get("variants", {}), **part.pop("variants")}
+        results = {**results, **{k: v for k, v in part.items() if k not in results}, "variants": variants_so_far}
+        results["isolated"] = True
+        if partial:
+            partial(results)
+    if BASELINE in results.get("variants", {}):
+        results["quality_rule"] = quality_rule(results)
     return results
 
 
