@@ -23,6 +23,7 @@ from qa.exports import (  # noqa: F401
     default_cache_dir,
     discard,
     export_folder,
+    export_model,
     load_onnx_session,
     open_session,
     trace_to_onnx,
@@ -84,26 +85,8 @@ def onnx_model(model_dir: str | Path, precision: str = "fp32", cache_dir: str | 
 
 def _export(model_dir: str | Path, target: Path) -> None:
     """Trace the transformers model into ONNX with dynamic batch and sequence axes."""
-    import torch
-    from transformers import AutoModelForQuestionAnswering
-
-    from qa.config import quiet_model_loading
-
-    quiet_model_loading()
-    model = AutoModelForQuestionAnswering.from_pretrained(str(model_dir), local_files_only=True,
-                                                          dtype=torch.float32).eval()
-    names = [n for n in INPUT_NAMES if n != "token_type_ids" or model.config.type_vocab_size > 1]
-
-    class _Outputs(torch.nn.Module):  # a plain tuple of tensors: what the tracer needs
-        def __init__(self, inner) -> None:
-            super().__init__()
-            self.inner = inner
-
-        def forward(self, *inputs):
-            out = self.inner(**dict(zip(names, inputs)))
-            return out.start_logits, out.end_logits
-
-    trace_to_onnx(_Outputs(model), names, list(OUTPUT_NAMES), target)
+    export_model(model_dir, target, auto_class="AutoModelForQuestionAnswering", output_names=list(OUTPUT_NAMES),
+                 outputs=lambda out: (out.start_logits, out.end_logits))
 
 
 def _quantize(fp32: Path, target: Path) -> None:

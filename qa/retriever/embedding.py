@@ -197,26 +197,10 @@ def embedder_onnx_model(model_dir: str | Path, cache_dir: str | Path | None = No
 
 
 def _export_embedder(model_dir: str | Path, target: Path) -> None:
-    import torch
-    from transformers import AutoModel
+    from qa.exports import export_model
 
-    from qa.exports import trace_to_onnx
-
-    quiet_model_loading()
-    model = AutoModel.from_pretrained(str(model_dir), local_files_only=True, dtype=torch.float32).eval()
-    names = ["input_ids", "attention_mask"]
-    if getattr(model.config, "type_vocab_size", 0) > 1:
-        names.append("token_type_ids")
-
-    class _Tokens(torch.nn.Module):
-        def __init__(self, inner) -> None:
-            super().__init__()
-            self.inner = inner
-
-        def forward(self, *inputs):
-            return self.inner(**dict(zip(names, inputs))).last_hidden_state
-
-    trace_to_onnx(_Tokens(model), names, ["token_embeddings"], target)
+    export_model(model_dir, target, auto_class="AutoModel", output_names=["token_embeddings"],
+                 outputs=lambda out: out.last_hidden_state)
 
 
 #: How a chunk's heading enters its vector (see :func:`embed_chunks`).
