@@ -242,6 +242,15 @@ class Declared:
             group.add_argument(cls.flag_name(f.name), **kwargs)
         return parser
 
+    def to_json(self) -> str:
+        """These settings as JSON, to hand to a fresh process (:meth:`from_json` reads them back)."""
+        return json.dumps({k: list(v) if isinstance(v, tuple) else v for k, v in self.__dict__.items()})
+
+    @classmethod
+    def from_json(cls, text: str):
+        """Settings written by :meth:`to_json` (JSON has lists where the settings hold tuples)."""
+        return cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in json.loads(text).items()})
+
     def validated(self):
         """Self, after checking every declared choice and bound and the group's own rules; ValueError if not."""
         for f, kind, optional, spec in type(self).declarations():

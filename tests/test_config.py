@@ -135,3 +135,9 @@ def test_the_readme_lists_every_pipeline_and_server_setting():
     for group in (Settings, ServeSettings):
         for f, _, _, _ in group.declarations():
             assert f"`{group.env_name(f.name)}`" in readme and f"`{group.flag_name(f.name)}`" in readme, f.name
+
+
+def test_settings_travel_to_a_fresh_process_as_json():
+    settings = Settings.from_env(corpus=("a", "b/c.pdf"), top_k=3, early_stop=None, embedding_runtime="torch")
+    again = Settings.from_json(settings.to_json())
+    assert again == settings and again.corpus == ("a", "b/c.pdf")

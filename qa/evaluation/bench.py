@@ -58,10 +58,9 @@ def cold_start_seconds(settings: Settings, question: str) -> float:
     """Seconds from a fresh interpreter to the first answer (index already on disk)."""
     code = (
         "import time; t=time.perf_counter(); import qa; from qa.config import Settings; import json,sys; "
-        f"s=Settings(**json.loads(sys.argv[1])); qa.Pipeline(s).ask({question!r}); print(time.perf_counter()-t)"
+        f"s=Settings.from_json(sys.argv[1]); qa.Pipeline(s).ask({question!r}); print(time.perf_counter()-t)"
     )
-    fields = {k: (list(v) if isinstance(v, tuple) else v) for k, v in settings.__dict__.items()}
-    out = subprocess.run([sys.executable, "-c", code, json.dumps(fields)], capture_output=True, text=True,
+    out = subprocess.run([sys.executable, "-c", code, settings.to_json()], capture_output=True, text=True,
                          timeout=600, check=True)
     return float(out.stdout.strip().splitlines()[-1])
 
@@ -245,8 +244,7 @@ def scale_benchmark(n_paragraphs: int = 10_000, *, stores=SCALE_STORES, queries:
         np.save(os.path.join(tmp, "vectors.npy"), vectors)
         np.save(os.path.join(tmp, "queries.npy"), query_vectors)
         np.save(os.path.join(tmp, "exact.npy"), exact)
-        fields = {k: (list(v) if isinstance(v, tuple) else v) for k, v in settings.__dict__.items()}
-        job = {"n": n_paragraphs, "dir": tmp, "questions": questions, "asks": asks, "settings": fields}
+        job = {"n": n_paragraphs, "dir": tmp, "questions": questions, "asks": asks, "settings": settings.to_json()}
         out["stores"] = {}
         for store in stores:
             log(f"{store}: building and measuring in a fresh process")
@@ -281,7 +279,7 @@ def _scale_store(store: str, job: dict) -> dict:
     from qa.retriever.index import build_index
     from qa.retriever.retriever import SearchIndex
 
-    settings = Settings(**{**job["settings"], "corpus": tuple(job["settings"]["corpus"])})
+    settings = Settings.from_json(job["settings"])
     vectors = np.load(os.path.join(job["dir"], "vectors.npy"))
     query_vectors = np.load(os.path.join(job["dir"], "queries.npy"))
     exact = np.load(os.path.join(job["dir"], "exact.npy"))

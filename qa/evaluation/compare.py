@@ -162,7 +162,7 @@ import json, sys
 import qa
 from qa.config import Settings, offline_environment
 offline_environment()
-pipeline = qa.Pipeline(Settings(**json.loads(sys.argv[1])))
+pipeline = qa.Pipeline(Settings.from_json(sys.argv[1]))
 pipeline.ask(sys.argv[2])
 first = time.perf_counter() - started
 for _ in range(10):
@@ -175,8 +175,7 @@ print(json.dumps({"first_answer_s": round(first, 2), "peak_rss_mb": peak_rss_mb(
 def cold_start(settings: Settings, question: str) -> dict:
     """Seconds from a fresh interpreter to the first answer, and that process's peak RSS after ten more
     answers (index and ONNX export already on disk)."""
-    fields = {k: (list(v) if isinstance(v, tuple) else v) for k, v in settings.__dict__.items()}
-    out = subprocess.run([sys.executable, "-c", _COLD_START, json.dumps(fields), question], capture_output=True,
+    out = subprocess.run([sys.executable, "-c", _COLD_START, settings.to_json(), question], capture_output=True,
                          text=True, timeout=600, check=True)
     return json.loads(out.stdout.strip().splitlines()[-1])
 
@@ -259,19 +258,17 @@ import json, sys
 from qa.config import Settings, offline_environment
 offline_environment()
 from qa.evaluation.compare import compare
-fields, variants, options = (json.loads(a) for a in sys.argv[1:4])
-settings = Settings(**{k: tuple(v) if isinstance(v, list) else v for k, v in fields.items()})
-print(json.dumps(compare(settings, variants=variants, **options)))
+variants, options = (json.loads(a) for a in sys.argv[2:4])
+print(json.dumps(compare(Settings.from_json(sys.argv[1]), variants=variants, **options)))
 """
 
 
 def _compare_isolated(settings: Settings, variants: dict[str, dict], *, log, partial, **options) -> dict:
     """:func:`compare` for each variant alone in a fresh process, merged into one set of figures."""
-    fields = {k: (list(v) if isinstance(v, tuple) else v) for k, v in settings.__dict__.items()}
     results: dict = {}
     for name, changes in variants.items():
         log(f"{name}: measured alone in a fresh process")
-        run = subprocess.run([sys.executable, "-c", _ISOLATED, json.dumps(fields), json.dumps({name: changes}),
+        run = subprocess.run([sys.executable, "-c", _ISOLATED, settings.to_json(), json.dumps({name: changes}),
                               json.dumps({**options, "plain_forward": name == BASELINE})],
                              capture_output=True, text=True, timeout=4 * 3600)
         if run.returncode != 0:
