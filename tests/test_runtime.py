@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from qa.config import SHIPPED_READER_DIR
+from qa.exports import load_onnx_session, weights_fingerprint
 from qa.reader import runtime
 from qa.reader.reader import ExtractiveReader, window_logits
 
@@ -102,7 +103,7 @@ def test_export_is_cached_and_reused(tiny_reader, tmp_path):
     notes = []
     again = runtime.onnx_model(tiny_reader, "fp32", tmp_path, log=notes.append)
     assert again == first and again.stat().st_mtime_ns == stamp and notes == []
-    assert runtime.load_onnx_session(first) is not None
+    assert load_onnx_session(first) is not None
     assert not list(first.parent.glob(".reader-*")), "no temporary file is left behind"
 
 
@@ -133,7 +134,7 @@ def test_truncated_export_is_rebuilt(tiny_reader, tmp_path):
     notes = []
     again = runtime.onnx_model(tiny_reader, "fp32", tmp_path, log=notes.append)
     assert again == path and again.stat().st_size == size and notes  # exported again
-    runtime.load_onnx_session(again)
+    load_onnx_session(again)
 
 
 def test_damaged_export_of_the_same_size_is_rebuilt_by_the_reader(tiny_reader, tmp_path):
@@ -142,7 +143,7 @@ def test_damaged_export_of_the_same_size_is_rebuilt_by_the_reader(tiny_reader, t
     path.write_bytes(b"\0garbage" * (size // 8) + b"\0" * (size % 8))  # the manifest's size still matches
     reader = ExtractiveReader(str(tiny_reader), runtime="onnx", cache_dir=str(tmp_path))
     assert reader.read("Who is Colin Clarke?", ["Colin Clarke is an analyst."])[0].candidates
-    runtime.load_onnx_session(path)
+    load_onnx_session(path)
 
 
 def test_int8_export_runs_and_stays_close(tiny_reader, tmp_path):
@@ -156,9 +157,9 @@ def test_int8_export_runs_and_stays_close(tiny_reader, tmp_path):
 def test_fingerprint_follows_contents_not_names(tiny_reader, tmp_path):
     copy = tmp_path / "elsewhere"
     shutil.copytree(tiny_reader, copy)
-    assert runtime.weights_fingerprint(copy) == runtime.weights_fingerprint(tiny_reader)
+    assert weights_fingerprint(copy) == weights_fingerprint(tiny_reader)
     with pytest.raises(FileNotFoundError):
-        runtime.weights_fingerprint(tmp_path)
+        weights_fingerprint(tmp_path)
 
 
 def test_only_the_most_recently_used_exports_are_kept(tmp_path):

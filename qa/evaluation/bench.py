@@ -57,7 +57,7 @@ def fresh_index_build_seconds(pipeline) -> float:
 def cold_start_seconds(settings: Settings, question: str) -> float:
     """Seconds from a fresh interpreter to the first answer (index already on disk)."""
     code = (
-        "import time; t=time.perf_counter(); import qa; from qa.config import Settings; import json,sys; "
+        "import time; t=time.perf_counter(); import qa; from qa.config import Settings; import sys; "
         f"s=Settings.from_json(sys.argv[1]); qa.Pipeline(s).ask({question!r}); print(time.perf_counter()-t)"
     )
     out = subprocess.run([sys.executable, "-c", code, settings.to_json()], capture_output=True, text=True,

@@ -274,8 +274,9 @@ def _compare_isolated(settings: Settings, variants: dict[str, dict], *, log, par
         if run.returncode != 0:
             raise RuntimeError(f"the {name} run failed: {(run.stderr.strip().splitlines() or ['no message'])[-1]}")
         part = json.loads(run.stdout.strip().splitlines()[-1])
-        variants_so_far = {**results.get("variants", {}), **part.pop("variants")}
-        results = {**results, **{k: v for k, v in part.items() if k not in results}, "variants": variants_so_far}
+        results.setdefault("variants", {}).update(part.pop("variants"))
+        for key, value in part.items():  # shared figures (corpus sizes, the yardstick): the first run's
+            results.setdefault(key, value)
         results["isolated"] = True
         if partial:
             partial(results)

@@ -12,8 +12,9 @@ import numpy as np
 
 from qa.config import MAX_QUERY_TOKENS, SHIPPED_READER_DIR, Settings, hub_downloads_allowed, quiet_model_loading
 from qa.errors import ReaderError
+from qa.exports import open_session
 from qa.reader.decoding import DecodedSpans, SpanCandidate, confidence, decode_spans
-from qa.reader.runtime import INPUT_NAMES, Logits, OnnxLogits, TorchLogits, onnx_model, open_session
+from qa.reader.runtime import INPUT_NAMES, Logits, OnnxLogits, TorchLogits, onnx_model
 from qa.reader.verifier import Verifier, candidate_features, verify
 from qa.reader.windows import clip_question, tokenize_windows  # noqa: F401  (clip_question: its old home)
 

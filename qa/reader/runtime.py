@@ -16,19 +16,7 @@ from typing import Protocol
 
 import numpy as np
 
-# Re-exported: the reader's callers and tests name them here.
-from qa.exports import (  # noqa: F401
-    EXPORT_VERSION,
-    cached_file,
-    default_cache_dir,
-    discard,
-    export_folder,
-    export_model,
-    load_onnx_session,
-    open_session,
-    trace_to_onnx,
-    weights_fingerprint,
-)
+from qa.exports import cached_file, export_folder, export_model
 
 INPUT_NAMES = ("input_ids", "attention_mask", "token_type_ids")
 OUTPUT_NAMES = ("start_logits", "end_logits")
