@@ -319,7 +319,8 @@ class Settings(Declared):
                                             "shipped in qa/models/reader")
     reader_precision: str = setting("fp32", choices=READER_PRECISIONS,
                                     help="reader arithmetic: fp32, or int8 (dynamic quantisation of the linear "
-                                         "layers, faster on CPU, less accurate)")
+                                         "layers that do not narrow their input; faster on CPU, changes some "
+                                         "answers)")
     embedding_model: str | None = setting(None, help="sentence-transformers model for retrieval; none means the "
                                                      "packaged all-MiniLM-L6-v2")
     top_k: int = setting(5, minimum=1, help="passages handed to the reader")

@@ -148,10 +148,30 @@ def test_damaged_export_of_the_same_size_is_rebuilt_by_the_reader(tiny_reader, t
 
 def test_int8_export_runs_and_stays_close(tiny_reader, tmp_path):
     path = runtime.onnx_model(tiny_reader, "int8", tmp_path)
-    assert path.name == "reader-int8.onnx" and (path.parent / "reader-fp32.onnx").is_file()
+    assert path.name == runtime.INT8_FILE and (path.parent / "reader-fp32.onnx").is_file()
     assert path.stat().st_size < (path.parent / "reader-fp32.onnx").stat().st_size
     reader = ExtractiveReader(str(tiny_reader), runtime="onnx", precision="int8", cache_dir=str(tmp_path))
     assert reader.read("Who is Colin Clarke?", ["Colin Clarke is an analyst."])[0].candidates
+
+
+def test_int8_leaves_the_narrowing_layers_in_fp32(tiny_reader, tmp_path):
+    """Feed-forward outputs (64 -> 32 here) and the span head (32 -> 2) stay fp32 on both runtimes; queries,
+    keys, values, attention outputs and feed-forward inputs (32 -> 32, 32 -> 64) are int8."""
+    import onnx
+    import torch
+
+    path = runtime.onnx_model(tiny_reader, "int8", tmp_path)
+    shapes = {w.name: tuple(w.dims) for w in onnx.load(str(path.parent / "reader-fp32.onnx")).graph.initializer}
+    nodes = onnx.load(str(path)).graph.node
+    float_weights = sorted(shapes[n.input[1]] for n in nodes if n.op_type == "MatMul" and n.input[1] in shapes)
+    assert float_weights == [(32, 2)] + [(64, 32)] * 2
+    assert sum(n.op_type == "MatMulInteger" for n in nodes) == 2 * 5
+
+    _, logits = ExtractiveReader(str(tiny_reader), runtime="torch", precision="int8")._components()
+    layer = logits.model.bert.encoder.layer[0]
+    assert type(layer.output.dense) is torch.nn.Linear and type(logits.model.qa_outputs) is torch.nn.Linear
+    assert type(layer.intermediate.dense) is not torch.nn.Linear
+    assert type(layer.attention.self.query) is not torch.nn.Linear
 
 
 def test_fingerprint_follows_contents_not_names(tiny_reader, tmp_path):

@@ -14,7 +14,7 @@ from qa.config import MAX_QUERY_TOKENS, SHIPPED_READER_DIR, Settings, hub_downlo
 from qa.errors import ReaderError
 from qa.exports import open_session
 from qa.reader.decoding import DecodedSpans, SpanCandidate, confidence, decode_spans
-from qa.reader.runtime import INPUT_NAMES, Logits, OnnxLogits, TorchLogits, onnx_model
+from qa.reader.runtime import INPUT_NAMES, Logits, OnnxLogits, TorchLogits, keeps_fp32, onnx_model
 from qa.reader.verifier import Verifier, candidate_features, verify
 from qa.reader.windows import clip_question, tokenize_windows  # noqa: F401  (clip_question: its old home)
 
@@ -244,12 +244,15 @@ def window_logits(logits: Logits, inputs: dict[str, np.ndarray], batch_size: int
 
 
 def _quantized(model):
-    """Dynamic int8 quantisation of the linear layers: weights int8, activations quantised on the fly."""
+    """Dynamic int8 quantisation of the linear layers int8 quantises on ONNX Runtime too (those that do not
+    narrow their input, :func:`qa.reader.runtime.keeps_fp32`): weights int8, activations quantised on the fly."""
     import warnings
 
     import torch
     from torch.ao.quantization import quantize_dynamic
 
+    layers = {name for name, module in model.named_modules()
+              if isinstance(module, torch.nn.Linear) and not keeps_fp32(module.in_features, module.out_features)}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # torch.ao.quantization announces its move to torchao
-        return quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
+        return quantize_dynamic(model, layers, dtype=torch.qint8)
