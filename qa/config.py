@@ -425,8 +425,9 @@ class Settings(Declared):
         return self.index_dir
 
     def replace(self, **changes) -> "Settings":
-        """A copy with some settings changed (None values are ignored)."""
-        return dataclasses.replace(self, **{k: v for k, v in changes.items() if v is not None}).validated()
+        """A copy with some settings changed. None is a value here, as in the dataclass: ``early_stop=None``
+        switches early stopping off (it used to be ignored, so that call silently kept 0.8)."""
+        return dataclasses.replace(self, **changes).validated()
 
 
 # --- the chat server ------------------------------------------------------------------------------

@@ -69,9 +69,10 @@ class Pipeline:
         if isinstance(reader, (str, bytes)) or (settings is not None and not isinstance(settings, Settings)):
             raise TypeError("Pipeline takes Settings and, optionally, component objects: "
                             "Pipeline(Settings(reader=...)), not Pipeline(reader='...')")
-        # Keyword settings are a shorthand: Pipeline(top_k=3) is Pipeline(Settings.from_env(top_k=3)).
+        # Keyword settings are a shorthand: Pipeline(top_k=3) is Pipeline(Settings.from_env(top_k=3)), and
+        # Pipeline(early_stop=None) switches early stopping off.
         if settings is None:
-            settings = Settings.from_env(**overrides)
+            settings = Settings.from_env(given=overrides)
         elif overrides:
             settings = settings.replace(**overrides)
         self.settings = s = settings.validated()

@@ -138,6 +138,17 @@ def test_the_readme_lists_every_pipeline_and_server_setting():
 
 
 def test_settings_travel_to_a_fresh_process_as_json():
-    settings = Settings.from_env(corpus=("a", "b/c.pdf"), top_k=3, early_stop=None, embedding_runtime="torch")
+    settings = Settings.from_env(corpus=("a", "b/c.pdf"), top_k=3, embedding_runtime="torch", given={"early_stop": None})
+    assert settings.early_stop is None
     again = Settings.from_json(settings.to_json())
     assert again == settings and again.corpus == ("a", "b/c.pdf")
+
+
+def test_none_is_a_value_when_settings_are_changed_in_code():
+    """``early_stop=None`` means "off" in code; only the command line's unset flags are skipped as None."""
+    from qa.pipeline import Pipeline
+
+    assert Settings.from_env().replace(early_stop=None).early_stop is None
+    assert Pipeline(early_stop=None).settings.early_stop is None
+    assert Pipeline(Settings.from_env(), early_stop=None).settings.early_stop is None
+    assert Pipeline(top_k=3).settings.early_stop == Settings.early_stop

@@ -16,7 +16,6 @@ passages, and abstention does not get worse.
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import subprocess
 import sys
@@ -89,7 +88,7 @@ def _variant_pipelines(base, variants: dict[str, dict]) -> dict:
     embedders = {base.settings.embedding_runtime: base.embedder}
     pipelines = {}
     for name, changes in variants.items():
-        settings = dataclasses.replace(base.settings, **changes).validated()
+        settings = base.settings.replace(**changes)
         if settings.embedding_runtime not in embedders:
             embedders[settings.embedding_runtime] = Embedder.from_settings(settings)
         pipeline = Pipeline(settings, embedder=embedders[settings.embedding_runtime])
