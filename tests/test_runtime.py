@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from qa.config import SHIPPED_READER_DIR
-from qa.exports import load_onnx_session, weights_fingerprint
+from qa.exports import input_names, load_onnx_session, weights_fingerprint
 from qa.reader import runtime
 from qa.reader.reader import ExtractiveReader, window_logits
 
@@ -172,6 +172,11 @@ def test_int8_leaves_the_narrowing_layers_in_fp32(tiny_reader, tmp_path):
     assert type(layer.output.dense) is torch.nn.Linear and type(logits.model.qa_outputs) is torch.nn.Linear
     assert type(layer.intermediate.dense) is not torch.nn.Linear
     assert type(layer.attention.self.query) is not torch.nn.Linear
+
+
+def test_segment_ids_are_an_input_only_where_the_model_has_segment_types():
+    assert input_names({"type_vocab_size": 2}) == ["input_ids", "attention_mask", "token_type_ids"]
+    assert input_names({"type_vocab_size": 1}) == input_names({}) == ["input_ids", "attention_mask"]
 
 
 def test_fingerprint_follows_contents_not_names(tiny_reader, tmp_path):
