@@ -121,7 +121,7 @@ def open_session(path_of: Callable[[], Path], *, threads: int | None = None):
         return load_onnx_session(path_of(), threads=threads)
 
 
-def input_names(config: dict) -> list[str]:
+def model_input_names(config: dict) -> list[str]:
     """The inputs a model with this ``config.json`` takes: segment ids too where it has more than one
     segment type (BERT tells question from passage by them; RoBERTa and DistilBERT have none)."""
     return ["input_ids", "attention_mask"] + (["token_type_ids"] if config.get("type_vocab_size", 0) > 1 else [])
@@ -139,7 +139,7 @@ def export_model(model_dir: str | Path, target: Path, *, auto_class: str, output
     quiet_model_loading()
     model = getattr(transformers, auto_class).from_pretrained(
         str(model_dir), local_files_only=True, dtype=torch.float32, attn_implementation=EXPORT_ATTENTION).eval()
-    names = input_names(model.config.to_dict())
+    names = model_input_names(model.config.to_dict())
 
     class _Traced(torch.nn.Module):  # tensors in, a tensor or a tuple of tensors out: what the tracer needs
         def __init__(self, inner) -> None:

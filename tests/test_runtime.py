@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from qa.config import SHIPPED_READER_DIR
-from qa.exports import input_names, load_onnx_session, weights_fingerprint
+from qa.exports import load_onnx_session, model_input_names, weights_fingerprint
 from qa.reader import runtime
 from qa.reader.reader import ExtractiveReader, window_logits
 
@@ -175,8 +175,8 @@ def test_int8_leaves_the_narrowing_layers_in_fp32(tiny_reader, tmp_path):
 
 
 def test_segment_ids_are_an_input_only_where_the_model_has_segment_types():
-    assert input_names({"type_vocab_size": 2}) == ["input_ids", "attention_mask", "token_type_ids"]
-    assert input_names({"type_vocab_size": 1}) == input_names({}) == ["input_ids", "attention_mask"]
+    assert model_input_names({"type_vocab_size": 2}) == ["input_ids", "attention_mask", "token_type_ids"]
+    assert model_input_names({"type_vocab_size": 1}) == model_input_names({}) == ["input_ids", "attention_mask"]
 
 
 def test_fingerprint_follows_contents_not_names(tiny_reader, tmp_path):

@@ -264,7 +264,7 @@ print(json.dumps(compare(Settings.from_json(sys.argv[1]), variants=variants, **o
 
 def _compare_isolated(settings: Settings, variants: dict[str, dict], *, log, partial, **options) -> dict:
     """:func:`compare` for each variant alone in a fresh process, merged into one set of figures."""
-    results: dict = {}
+    results: dict = {"isolated": True}
     for name, changes in variants.items():
         log(f"{name}: measured alone in a fresh process")
         run = subprocess.run([sys.executable, "-c", _ISOLATED, settings.to_json(), json.dumps({name: changes}),
@@ -276,7 +276,6 @@ def _compare_isolated(settings: Settings, variants: dict[str, dict], *, log, par
         results.setdefault("variants", {}).update(part.pop("variants"))
         for key, value in part.items():  # shared figures (corpus sizes, the yardstick): the first run's
             results.setdefault(key, value)
-        results["isolated"] = True
         if partial:
             partial(results)
     if BASELINE in results.get("variants", {}):

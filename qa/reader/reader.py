@@ -12,7 +12,7 @@ import numpy as np
 
 from qa.config import MAX_QUERY_TOKENS, SHIPPED_READER_DIR, Settings, hub_downloads_allowed, quiet_model_loading
 from qa.errors import ReaderError
-from qa.exports import input_names, open_session
+from qa.exports import model_input_names, open_session
 from qa.reader.decoding import DecodedSpans, SpanCandidate, confidence, decode_spans
 from qa.reader.runtime import INPUT_NAMES, Logits, OnnxLogits, TorchLogits, keeps_fp32, onnx_model
 from qa.reader.verifier import Verifier, candidate_features, verify
@@ -218,7 +218,7 @@ def _tokenizer(source: str, local: bool):
         config = json.loads((Path(source) / "config.json").read_text(encoding="utf-8"))
         # AutoTokenizer's class would know whether the model takes segment ids; here the config says.
         return PreTrainedTokenizerFast.from_pretrained(source, local_files_only=True,
-                                                       model_input_names=input_names(config))
+                                                       model_input_names=model_input_names(config))
     from transformers import AutoTokenizer
 
     return AutoTokenizer.from_pretrained(source, local_files_only=local or not hub_downloads_allowed())

@@ -91,13 +91,25 @@ def _quantize(fp32: Path, target: Path) -> None:
     shapes = {w.name: tuple(w.dims) for w in graph.initializer}
     quantized = [node.name for node in graph.node if node.op_type == "MatMul" and node.input[1] in shapes
                  and not keeps_fp32(*shapes[node.input[1]][-2:])]
+    # The quantiser advises pre-processing on the root logger, advice meant for static quantisation; only
+    # that message is dropped (the reader may be loading beside a running app whose warnings matter).
     root = logging.getLogger()
-    level, root.level = root.level, logging.ERROR  # its advice to pre-process is for static quantisation
+    advice = _DropMessage("Please consider to run pre-processing")
+    root.addFilter(advice)
     try:
         quantize_dynamic(str(fp32), str(target), weight_type=QuantType.QInt8, per_channel=True,
                          op_types_to_quantize=["MatMul"], nodes_to_quantize=quantized)
     finally:
-        root.level = level
+        root.removeFilter(advice)
+
+
+class _DropMessage(logging.Filter):
+    def __init__(self, prefix: str) -> None:
+        super().__init__()
+        self.prefix = prefix
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not record.getMessage().startswith(self.prefix)
 
 
 def keeps_fp32(in_features: int, out_features: int) -> bool:
