@@ -343,7 +343,7 @@ def test_server_options_come_from_flags_then_environment_then_defaults():
 
 
 def test_a_wrong_corpus_fails_at_start_with_one_line(tmp_path, capsys):
-    from qa.ui.app import main
+    from qa.ui.starting import main
 
     assert main(["--corpus", str(tmp_path / "nowhere"), "--index-dir", str(tmp_path / "index")]) == 2
     assert capsys.readouterr().err.strip() == f"qa serve: error: corpus path not found: {tmp_path / 'nowhere'}"
@@ -597,7 +597,7 @@ def test_an_uploaded_pdf_is_answered_with_its_page(chat, served_app, tmp_path):
 
 
 def test_serve_on_a_port_in_use_fails_at_once_with_one_line(capsys):
-    from qa.ui.app import main
+    from qa.ui.starting import main
 
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))

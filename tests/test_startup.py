@@ -35,7 +35,7 @@ def test_a_missing_reader_is_found_by_the_cheap_check(tmp_path):
 
 
 def test_serve_with_a_missing_reader_fails_at_start_with_one_line(tmp_path, capsys):
-    from qa.ui.app import main
+    from qa.ui.starting import main
 
     assert main(["--reader", str(tmp_path / "nowhere"), "--index-dir", str(tmp_path / "index")]) == 2
     err = capsys.readouterr().err.strip().splitlines()

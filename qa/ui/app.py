@@ -1,9 +1,9 @@
 """The chat UI: a Gradio app over one shared :class:`qa.Pipeline`.
 
-``build_app(pipeline, feedback_path=...)`` makes the page; ``main()`` parses the
-flags, loads the pipeline and serves it (``python app.py``, ``qa serve``). What a
-reply looks like is decided in :mod:`qa.ui.render`; uploads are read in
-:mod:`qa.ui.uploads`; verdicts are written by :class:`qa.feedback.FeedbackLog`.
+``build_app(pipeline, feedback_path=...)`` makes the page; ``run(args)`` loads the
+pipeline and serves it (``python app.py`` and ``qa serve`` reach it behind the starting
+page of :mod:`qa.ui.starting`). What a reply looks like is decided in :mod:`qa.ui.render`;
+uploads are read in :mod:`qa.ui.uploads`; verdicts are written by :class:`qa.feedback.FeedbackLog`.
 """
 
 from __future__ import annotations
@@ -392,10 +392,3 @@ def run(args: argparse.Namespace, *, starting_page=None) -> int:
     except KeyboardInterrupt:
         return 130
     return 0
-
-
-def main(argv: list[str] | None = None) -> int:
-    """``python app.py [flags]``, the same as ``qa serve [flags]`` (behind a starting page)."""
-    from qa.ui.starting import main as serve_main
-
-    return serve_main(argv)
