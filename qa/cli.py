@@ -299,6 +299,35 @@ def _run_eval_open(args) -> int:
     return 0
 
 
+def _add_eval_docs(sub) -> None:
+    p = sub.add_parser("eval-docs", help="a folder of documents read as one library, asked every question of a "
+                                         "JSONL file; per document and in total")
+    p.add_argument("folder", help="the documents (PDF, Word, text), indexed together")
+    p.add_argument("questions", help="JSONL: doc, question, answers, page, answerable")
+    p.add_argument("--variant", action="append", default=[], metavar="NAME:SETTING=VALUE,...",
+                   help="a configuration to compare, e.g. 'plain:PDF_READER=plain' (the plain-text baseline); "
+                        "default: one variant, the settings as given")
+    p.add_argument("--json", default=None, help="also write the figures (and every answer) to this JSON file")
+    _add_settings(p)
+
+
+def _run_eval_docs(args) -> int:
+    from pathlib import Path
+
+    from rich.console import Console
+
+    from qa.evaluation.documents import evaluate_documents, load_questions
+    from qa.evaluation.report import print_document_figures
+
+    console = Console()
+    results = evaluate_documents(args.folder, load_questions(args.questions), _variant_settings(args),
+                                 log=lambda message: console.print(f"[dim]{message}[/]"))
+    print_document_figures(results, console)
+    if args.json:
+        Path(args.json).write_text(json.dumps(results, indent=2) + "\n")
+    return 0
+
+
 def _add_eval(sub) -> None:
     p = sub.add_parser("eval", help="measure the whole pipeline on the evaluation question set")
     p.add_argument("--questions", default=None, help="question set (default: eval/questions.jsonl)")
@@ -453,6 +482,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_bench(sub)
     _add_eval_reader(sub)
     _add_eval_open(sub)
+    _add_eval_docs(sub)
     _add_train_reader(sub)
     return parser
 
@@ -460,6 +490,7 @@ def build_parser() -> argparse.ArgumentParser:
 COMMANDS = {"ask": _run_ask, "index": _run_index, "add": _run_add, "remove": _run_remove, "list": _run_list,
             "serve": _run_serve, "eval": _run_eval, "bench": _run_bench,
             "eval-reader": _run_eval_reader, "eval-open": _run_eval_open,
+            "eval-docs": _run_eval_docs,
             "train-reader": _run_train_reader}
 
 

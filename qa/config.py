@@ -42,6 +42,8 @@ RUNTIMES = ("onnx", "torch")
 READER_PRECISIONS = ("fp32", "int8")
 #: Text profiles, declared in qa.corpus.profiles: "news" knows news pages' video blocks, credits and captions.
 TEXT_PROFILES = ("news", "plain")
+#: How PDFs are read (qa.corpus.pdf): layout analysis, or each page's plain text (a baseline).
+PDF_READERS = ("layout", "plain")
 VECTOR_STORES = ("faiss", "milvus")
 HEADING_EMBEDDINGS = ("mixed", "cached", "joint")
 
@@ -372,6 +374,10 @@ class Settings(Declared):
     text_profile: str = setting("news", choices=TEXT_PROFILES,
                                 help="rules for plain-text and Markdown documents: news (video blocks, wire "
                                      "credits, photo captions, as on news pages) or plain (none of them)")
+    pdf_reader: str = setting("layout", choices=PDF_READERS,
+                              help="how PDFs are read: layout (paragraphs, headings, tables with their column "
+                                   "headers, running headers and footers dropped) or plain (each page's text as "
+                                   "it comes, as pdftotext gives it: a baseline to compare with)")
     heading_embedding: str = setting("mixed", choices=HEADING_EMBEDDINGS,
                                      help="how a heading enters its paragraphs' vectors: mixed (paragraph + "
                                           "heading_weight x heading-and-paragraph, two embeddings), cached "

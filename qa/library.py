@@ -60,7 +60,8 @@ def add_files(settings: Settings, paths, *, names: dict[str, str] | None = None)
     for path in files:
         name = names.get(str(path), path.name)
         try:
-            document = load_document(path, name=name, max_bytes=settings.max_file_bytes, profile=settings.text_profile)
+            document = load_document(path, name=name, max_bytes=settings.max_file_bytes, profile=settings.text_profile,
+                                     pdf_reader=settings.pdf_reader)
         except CorpusError as exc:
             exc.path = str(path)
             result.refused.append(exc)

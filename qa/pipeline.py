@@ -122,7 +122,7 @@ class Pipeline:
 
     def _load(self, log, *, rebuild: bool = False) -> None:
         loaded = read_corpus(self.settings.corpus_paths, max_bytes=self.settings.max_file_bytes,
-                             profile=self.settings.text_profile)
+                             profile=self.settings.text_profile, pdf_reader=self.settings.pdf_reader)
         documents = loaded.documents
         for problem in loaded.skipped:  # the rest of the corpus is still indexed
             (log or self._log)(f"Not indexed: {problem}.")

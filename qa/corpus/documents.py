@@ -95,7 +95,7 @@ def corpus_files(paths) -> list[Path]:
 
 
 def read_corpus(paths, *, max_bytes: int | None = DEFAULT_MAX_FILE_BYTES,
-                profile: str | TextProfile = Settings.text_profile) -> CorpusLoad:
+                profile: str | TextProfile = Settings.text_profile, pdf_reader: str = Settings.pdf_reader) -> CorpusLoad:
     """Read every supported file under ``paths``, setting aside the ones that cannot be read.
 
     A damaged, encrypted, scanned, oversized or empty file, or a second document with a name
@@ -108,7 +108,7 @@ def read_corpus(paths, *, max_bytes: int | None = DEFAULT_MAX_FILE_BYTES,
     taken: dict[str, str] = {}
     for path in corpus_files(paths):
         try:
-            document = load_document(path, max_bytes=max_bytes, profile=profile)
+            document = load_document(path, max_bytes=max_bytes, profile=profile, pdf_reader=pdf_reader)
         except CorpusError as exc:
             exc.path = str(path)
             skipped.append(exc)
@@ -152,7 +152,7 @@ def describe_size(n: int) -> str:
 
 def load_document(path: str | Path, *, name: str | None = None, source: str | None = None,
                   max_bytes: int | None = None, doc_id: str | None = None,
-                  profile: str | TextProfile = Settings.text_profile) -> Document:
+                  profile: str | TextProfile = Settings.text_profile, pdf_reader: str = Settings.pdf_reader) -> Document:
     """Read one file; its format is chosen by the suffix of ``name`` (default: the file's own name).
 
     Raises :class:`CorpusError` with a message for people that names the file: unsupported type,
@@ -172,7 +172,7 @@ def load_document(path: str | Path, *, name: str | None = None, source: str | No
     except OSError as exc:
         raise CorpusError(f"cannot read {name}: {exc.strerror or exc}") from exc
     if suffix in (".pdf", ".docx"):
-        return parse_binary_document(raw, name=name, source=source or str(path), doc_id=doc_id)
+        return parse_binary_document(raw, name=name, source=source or str(path), doc_id=doc_id, pdf_reader=pdf_reader)
     try:
         content = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -202,7 +202,7 @@ def parse_document(content: str, *, name: str, source: str | None = None, doc_id
 
 
 def parse_binary_document(data: bytes, *, name: str, source: str | None = None,
-                          doc_id: str | None = None) -> Document:
+                          doc_id: str | None = None, pdf_reader: str = Settings.pdf_reader) -> Document:
     """Build a document from the bytes of a .pdf or .docx file; ``name``'s suffix picks the format."""
     suffix = Path(name).suffix.lower()
     doc_id = doc_id or Path(name).stem
@@ -210,7 +210,7 @@ def parse_binary_document(data: bytes, *, name: str, source: str | None = None,
     if suffix == ".pdf":
         from qa.corpus.pdf import read_pdf
 
-        extracted = read_pdf(data, name)
+        extracted = read_pdf(data, name, pdf_reader)
         text, title, spans, page_starts = extracted.text, extracted.title, extracted.blocks, extracted.page_starts
     elif suffix == ".docx":
         from qa.corpus.word import read_docx

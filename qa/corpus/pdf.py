@@ -53,18 +53,52 @@ class PdfText:
     page_starts: tuple[int, ...]
 
 
-def read_pdf(data: bytes, name: str) -> PdfText:
-    """Extract a PDF's paragraphs; raises :class:`CorpusError` for a damaged, encrypted or scanned file."""
+def read_pdf(data: bytes, name: str, reader: str = "layout") -> PdfText:
+    """Extract a PDF's paragraphs; raises :class:`CorpusError` for a damaged, encrypted or scanned file.
+
+    ``reader`` is ``layout`` (paragraphs, headings, tables rebuilt from the page layout) or
+    ``plain`` (each page's text as PDFium gives it, the way ``pdftotext`` would: a baseline).
+    """
     with _PDFIUM_LOCK:
-        pages, title = _read_lines(data, name)
-    lines = _drop_running_lines(pages)
-    if not any(lines):
+        pages, title = _read_pages(data, name, _plain_page if reader == "plain" else _page_lines)
+    if reader == "plain":
+        pages = [[line for line in page if line.strip()] for page in pages]
+    else:
+        pages = _drop_running_lines(pages)
+    if not any(pages):
         raise CorpusError(f"{name} has no text layer: it looks like a scanned document. Run OCR on it first "
                           "(for example with ocrmypdf) and add the result")
-    return _assemble([line for page in lines for line in page], title, len(pages))
+    if reader == "plain":
+        return _plain_text(pages, title)
+    return _assemble([line for page in pages for line in page], title, len(pages))
 
 
-def _read_lines(data: bytes, name: str) -> tuple[list[list[Line]], str]:
+def _plain_page(page, number: int, raw) -> list[str]:
+    textpage = page.get_textpage()
+    try:
+        return [" ".join(line.split()) for line in re.split(r"\r\n|\r|\n", textpage.get_text_range())]
+    finally:
+        textpage.close()
+
+
+def _plain_text(pages: list[list[str]], title: str) -> PdfText:
+    """Each page's lines as one block (a plain-text baseline: no layout, headers or tables understood)."""
+    parts, blocks, page_starts, cursor = [], [], [], 0
+    for lines in pages:
+        if parts:
+            parts.append("\n\n")
+            cursor += 2
+        page_starts.append(cursor)
+        piece = "\n".join(lines)
+        parts.append(piece)
+        if piece:
+            blocks.append((cursor, cursor + len(piece), "body"))
+        cursor += len(piece)
+    return PdfText("".join(parts), title, blocks, tuple(page_starts))
+
+
+def _read_pages(data: bytes, name: str, read_page) -> tuple[list, str]:
+    """``read_page(page, number, raw)`` of every page, and the document's metadata title."""
     import pypdfium2 as pdfium
     import pypdfium2.raw as raw
 
@@ -85,7 +119,7 @@ def _read_lines(data: bytes, name: str) -> tuple[list[list[Line]], str]:
         for number in range(len(document)):
             page = document[number]
             try:
-                pages.append(_page_lines(page, number + 1, raw))
+                pages.append(read_page(page, number + 1, raw))
             finally:
                 page.close()
         return pages, title

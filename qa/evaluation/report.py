@@ -74,6 +74,33 @@ def print_summary(report: dict, reference: dict | None, console=None) -> None:
     console.print(base)
 
 
+#: (column, key in a figures block) of the real-documents table, per document and in total.
+DOCUMENT_COLUMNS = (("right", "right"), ("partial", "partial"), ("wrong", "wrong"), ("abst.", "abstained"),
+                    ("of", "answerable"), ("page ok", "right_with_right_page"), ("unans. abst.", "unanswerable_abstained"),
+                    ("of", "unanswerable"), ("chunks", "chunks"), ("median ch.", "median_chars"),
+                    ("<40 ch. %", "under_40_chars"), ("bare nos.", "bare_numbers"), ("repeats", "repeated_lines"))
+
+
+def print_document_figures(results: dict, console=None) -> None:
+    """``qa eval-docs``'s figures: one table per variant (documents and the total), then speed."""
+    from rich.console import Console
+    from rich.table import Table
+
+    console = console or Console()
+    for name, result in results.items():
+        table = Table(title=f"qa eval-docs: {name}")
+        table.add_column("document")
+        for label, _ in DOCUMENT_COLUMNS:
+            table.add_column(label, justify="right")
+        for doc, block in [*result["by_document"].items(), ("total", result["total"])]:
+            table.add_row(doc, *(_fmt(block.get(key)) for _, key in DOCUMENT_COLUMNS))
+        console.print(table)
+        total = result["total"]
+        console.print(f"{name}: {total['pages']} pages indexed in {total['index_seconds']} s "
+                      f"({total['pages_per_second']} pages/s); ask p50 {total['ask'].get('p50_ms')} ms, "
+                      f"p95 {total['ask'].get('p95_ms')} ms; skipped: {total['skipped'] or 'none'}")
+
+
 def _fmt(value) -> str:
     if value is None:
         return "-"

@@ -369,7 +369,8 @@ def run(args: argparse.Namespace, *, starting_page=None) -> int:
         pipeline = Pipeline(Settings.from_args(args))
         # A wrong --corpus fails now, not on the page (a bad file among good ones is named on the page).
         documents = read_corpus(pipeline.settings.corpus_paths, max_bytes=pipeline.settings.max_file_bytes,
-                                profile=pipeline.settings.text_profile).documents
+                                profile=pipeline.settings.text_profile,
+                                pdf_reader=pipeline.settings.pdf_reader).documents
         pipeline.reader.check()  # and so does a missing reader; the models load in the background
     except (QAError, ValueError, OSError) as exc:
         print(f"qa serve: error: {exc}", file=sys.stderr)

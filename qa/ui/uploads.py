@@ -34,10 +34,12 @@ class SessionCorpus:
 
 
 def read_upload(path: str | os.PathLike, *, max_bytes: int = DEFAULT_MAX_UPLOAD_BYTES,
-                name: str | None = None, profile: str = Settings.text_profile) -> Document:
+                name: str | None = None, profile: str = Settings.text_profile,
+                pdf_reader: str = Settings.pdf_reader) -> Document:
     """Read one uploaded file into a document; raises :class:`CorpusError` with a message for the user."""
     name = name or Path(path).name
-    return load_document(path, name=name, source=f"upload: {name}", max_bytes=max_bytes, profile=profile)
+    return load_document(path, name=name, source=f"upload: {name}", max_bytes=max_bytes, profile=profile,
+                         pdf_reader=pdf_reader)
 
 
 def add_uploads(pipeline, session: SessionCorpus | None, paths, *,
@@ -54,7 +56,8 @@ def add_uploads(pipeline, session: SessionCorpus | None, paths, *,
     problems: list[str] = []
     for path in paths:
         try:
-            document = read_upload(path, max_bytes=max_bytes, profile=pipeline.settings.text_profile)
+            document = read_upload(path, max_bytes=max_bytes, profile=pipeline.settings.text_profile,
+                                   pdf_reader=pipeline.settings.pdf_reader)
         except CorpusError as exc:
             problems.append(str(exc))
             continue
