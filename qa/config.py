@@ -347,6 +347,9 @@ class Settings(Declared):
                                              "(answers are never taken from the heading)")
     chunk_max_chars: int = setting(1200, minimum=1, help="paragraphs longer than this many characters are split "
                                                         "at sentence ends")
+    chunk_merge_chars: int = setting(600, minimum=0, help="in PDF and Word documents, short neighbouring blocks "
+                                                         "of one section (lines, list items, table rows) are "
+                                                         "joined up to this many characters; 0 keeps each alone")
     max_question_chars: int = setting(2000, minimum=1, help="longest question accepted, in characters")
     threads: int | None = setting(None, minimum=1, help="threads for the reader and embedder (torch or ONNX "
                                                         "Runtime); none leaves the runtime's default")

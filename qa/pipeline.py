@@ -126,7 +126,8 @@ class Pipeline:
         documents = loaded.documents
         for problem in loaded.skipped:  # the rest of the corpus is still indexed
             (log or self._log)(f"Not indexed: {problem}.")
-        chunks = chunk_corpus(documents, max_chars=self.settings.chunk_max_chars)
+        chunks = chunk_corpus(documents, max_chars=self.settings.chunk_max_chars,
+                              merge_chars=self.settings.chunk_merge_chars)
         self.chunks_embedded = 0
         recipe = self.index_recipe(chunks, documents)
         if self.settings.vector_store == "milvus":
@@ -174,7 +175,8 @@ class Pipeline:
         clash = [name for i, name in enumerate(names) if name in known or name in names[:i]]
         if clash:
             raise ValueError(f"a document named {clash[0]!r} is already in the corpus")
-        chunks = chunk_corpus(list(documents), max_chars=self.settings.chunk_max_chars)
+        chunks = chunk_corpus(list(documents), max_chars=self.settings.chunk_max_chars,
+                              merge_chars=self.settings.chunk_merge_chars)
         return base.extended(chunks, self.embed_chunks(chunks))
 
     @property
@@ -362,7 +364,7 @@ def candidate_answer(question: str, score: float, passage: Passage, span) -> Ans
         document=chunk.doc_title, doc_id=chunk.doc_id, chunk_id=chunk.id, paragraph=chunk.paragraph,
         section=chunk.section, kind=chunk.kind, start=chunk.start + start, end=chunk.start + end,
         quote=chunk.text[quote_start:quote_end], quote_start=chunk.start + quote_start,
-        quote_end=chunk.start + quote_end, page=chunk.page,
+        quote_end=chunk.start + quote_end, page=chunk.page_at(chunk.start + start),
     )
     return Answer(question=question, text=chunk.text[start:end], score=round(score, 4), citation=citation)
 

@@ -57,14 +57,17 @@ def test_docx_headings_become_sections_tables_rows_lists_paragraphs(tmp_path):
     assert [(c.section, c.kind, c.text, c.page) for c in chunks] == [
         ("Who picks the apples?", "body", "The apples are picked by forty volunteers from the village of Ardmore, "
                                           "who start at dawn in late September.", None),
-        ("What must pickers bring?", "body", "Gloves and a sun hat.", None),
-        ("What must pickers bring?", "body", "A flask of water, since the orchard has no tap.", None),
+        ("What must pickers bring?", "body", "Gloves and a sun hat.\n\nA flask of water, since the orchard has no tap.",
+         None),
         ("Opening hours", "table", "Shop: Cider barn; Opens: 9 am; Closes: 5 pm", None),
         ("Opening hours", "table", "Shop: Farm stall; Opens: 7 am; Closes: noon", None),
         ("Opening hours", "body", "Dogs are welcome on a lead.", None),
     ]
     for chunk in chunks:
         assert document.text[chunk.start : chunk.end] == chunk.text
+    # List items are short neighbours, joined within their section; merge_chars=0 keeps each alone.
+    assert [c.text for c in chunk_document(document, merge_chars=0)][1:3] == [
+        "Gloves and a sun hat.", "A flask of water, since the orchard has no tap."]
 
 
 def _zip_bomb(path):

@@ -13,8 +13,10 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from qa.config import Settings
-from qa.corpus.documents import BIO, BYLINE, CREDIT, HEADING, TITLE, Document
+from qa.corpus.documents import BIO, BYLINE, CREDIT, HEADING, TABLE, TITLE, Block, Document
 
+#: Blocks never joined with their neighbours (see merged_blocks).
+_NEVER_MERGED = (HEADING, TITLE, TABLE)
 # End matter belongs to the article as a whole, not to its last section.
 _SECTIONLESS = (BYLINE, BIO, CREDIT)
 
@@ -41,6 +43,12 @@ class Chunk:
     text: str
     #: The 1-based page the chunk starts on (PDF); None for formats without pages.
     page: int | None = None
+    #: Document offsets inside the chunk where a new page begins (a paragraph over a page break).
+    page_breaks: tuple[int, ...] = ()
+
+    def page_at(self, offset: int) -> int | None:
+        """The page that the document's ``text[offset]``, inside this chunk, is printed on."""
+        return None if self.page is None else self.page + sum(b <= offset for b in self.page_breaks)
 
     @property
     def place(self) -> str:
@@ -52,6 +60,13 @@ class Chunk:
         """What is embedded and matched lexically: the heading it sits under, then its own text."""
         heading = f"{self.section}\n" if self.section else ""
         return normalize_space(f"{heading}{self.text}")
+
+    @property
+    def lexical_text(self) -> str:
+        """What keyword search matches: the document's title too, since questions over a library name
+        their document ("In the OMB memorandum of March 9, 2016, ..."). Only keyword search sees it:
+        embedding it with every paragraph would double the embedding work for every chunk."""
+        return normalize_space(f"{self.doc_title}\n{self.search_text}")
 
     def to_dict(self) -> dict:
         return dict(self.__dict__)
@@ -115,12 +130,36 @@ def _split_long(text: str, start: int, end: int, max_chars: int) -> list[tuple[i
     return pieces
 
 
-def chunk_document(document: Document, *, max_chars: int = Settings.chunk_max_chars) -> list[Chunk]:
+def merged_blocks(document: Document, merge_chars: int) -> list[Block]:
+    """The document's blocks with short neighbours joined, for documents whose blocks were rebuilt
+    from a page layout (PDF) or are list items and table rows (Word).
+
+    Such "paragraphs" are often a line or a row: a subject in one and its number in the next. Blocks
+    of one section and kind are joined while the joined block stays within ``merge_chars``;
+    headings and the title never are, nor table rows: a row carries its own column headers, and
+    beside its neighbours the reader mixes up their cells ("5 pm" for when the farm stall opens).
+    An author's own paragraphs (text, Markdown, HTML) are kept as written.
+    """
+    if not merge_chars or not (document.page_starts or document.source.lower().endswith(".docx")):
+        return list(document.blocks)
+    out: list[Block] = []
+    for block in document.blocks:
+        last = out[-1] if out else None
+        if (last is not None and block.kind == last.kind and block.kind not in _NEVER_MERGED
+                and block.end - last.start <= merge_chars and document.page_at(block.start) == document.page_at(last.start)):
+            out[-1] = Block(last.start, block.end, block.kind)
+        else:
+            out.append(block)
+    return out
+
+
+def chunk_document(document: Document, *, max_chars: int = Settings.chunk_max_chars,
+                   merge_chars: int = Settings.chunk_merge_chars) -> list[Chunk]:
     """Chunks of one document, in reading order, headings attached and never chunks themselves."""
     chunks: list[Chunk] = []
     section: str | None = None
     paragraph = 0
-    for block in document.blocks:
+    for block in merged_blocks(document, merge_chars):
         if block.kind == TITLE:
             continue
         if block.kind == HEADING:
@@ -142,11 +181,14 @@ def chunk_document(document: Document, *, max_chars: int = Settings.chunk_max_ch
                     end=e,
                     text=document.text[s:e],
                     page=document.page_at(s),
+                    page_breaks=tuple(b for b in document.page_starts if s < b < e),
                 )
             )
     return chunks
 
 
-def chunk_corpus(documents: list[Document], *, max_chars: int = Settings.chunk_max_chars) -> list[Chunk]:
+def chunk_corpus(documents: list[Document], *, max_chars: int = Settings.chunk_max_chars,
+                 merge_chars: int = Settings.chunk_merge_chars) -> list[Chunk]:
     """Chunks of every document, in corpus order."""
-    return [chunk for document in documents for chunk in chunk_document(document, max_chars=max_chars)]
+    return [chunk for document in documents
+            for chunk in chunk_document(document, max_chars=max_chars, merge_chars=merge_chars)]

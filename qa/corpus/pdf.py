@@ -1,46 +1,56 @@
-"""Text and structure of a PDF, read with pypdfium2 (PDFium; Apache-2.0/BSD, not AGPL).
+"""Reading a PDF's lines with pypdfium2 (PDFium; Apache-2.0/BSD, not AGPL).
 
-PDFium gives each page's text line by line, with every character's font size and box. From
-that this module rebuilds what a reader sees: paragraphs joined across line wraps, words
-hyphenated at a line's end rejoined, paragraphs that run over a page break kept whole, headings
-told by their larger (or bold) type, and running headers, footers and page numbers dropped where
-they sit in a page's margin and repeat. The text it returns is the document's text: every offset
-points into it, and ``page_starts`` says where each page begins in it.
+PDFium gives each page's text in content order, line by line, with every character's box and
+font. This module turns a page into :class:`Line` objects in the page's *displayed* frame (a
+landscape page stored rotated is turned upright), with each line's type size as printed (the font
+size times the text matrix's scale: many PDFs set a 1-point font and scale it) and its cells (runs
+of words separated by a gap wider than a space, which is how a table row shows). Everything about
+paragraphs, headings, running headers and tables is :mod:`qa.corpus.pdf_layout`'s work.
 """
 
 from __future__ import annotations
 
+import ctypes
+import math
 import re
 import statistics
 import threading
-from collections import Counter
 from dataclasses import dataclass
 
 from qa.errors import CorpusError
 
 #: PDFium is not thread-safe; uploads may arrive together.
 _PDFIUM_LOCK = threading.Lock()
-#: PDFium marks a hyphen it saw at a line's end with one of these instead of "-".
-_SOFT_HYPHENS = ("\ufffe", "\x02", "\u00ad")
-#: A line in the top or bottom this fraction of a page may be a running header, footer or page number.
-_MARGIN = 0.09
-_PAGE_NUMBER = re.compile(r"^(?:page\s+)?[-\u2013\u2014(\[ ]*#+[-\u2013\u2014)\] ]*(?:(?:of|/)\s*#+)?$", re.I)
-_TERMINAL = (".", "!", "?", ":", ";", '"', "\u201d", "'", "\u2019", ")")
-_LIST_ITEM = re.compile(r"^(?:[\u2022\u25aa\u25cf\u2013\u2014*-]|\(?\d{1,3}[.)]|\(?[a-z][.)])\s")
+#: A gap between words at least this many times the type size separates two cells of a row.
+CELL_GAP = 1.0
+
+
+@dataclass(frozen=True)
+class Cell:
+    """A run of words in a line, with its horizontal extent."""
+
+    text: str
+    left: float
+    right: float
 
 
 @dataclass(frozen=True)
 class Line:
-    """One line of a page as PDFium reads it; positions in points, y growing upwards."""
+    """One line of a page; positions in points in the page as displayed, y growing upwards."""
 
     text: str
     page: int
     size: float
     bold: bool
     left: float
+    right: float
     top: float
     bottom: float
+    page_width: float
     page_height: float
+    cells: tuple[Cell, ...] = ()
+    #: Text running up or down the page (a margin stamp such as arXiv's), not across it.
+    vertical: bool = False
 
 
 @dataclass(frozen=True)
@@ -59,42 +69,16 @@ def read_pdf(data: bytes, name: str, reader: str = "layout") -> PdfText:
     ``reader`` is ``layout`` (paragraphs, headings, tables rebuilt from the page layout) or
     ``plain`` (each page's text as PDFium gives it, the way ``pdftotext`` would: a baseline).
     """
+    from qa.corpus.pdf_layout import assemble
+
     with _PDFIUM_LOCK:
         pages, title = _read_pages(data, name, _plain_page if reader == "plain" else _page_lines)
-    if reader == "plain":
-        pages = [[line for line in page if line.strip()] for page in pages]
-    else:
-        pages = _drop_running_lines(pages)
-    if not any(pages):
+    if not any(any(line.strip() if isinstance(line, str) else line.text for line in page) for page in pages):
         raise CorpusError(f"{name} has no text layer: it looks like a scanned document. Run OCR on it first "
                           "(for example with ocrmypdf) and add the result")
     if reader == "plain":
         return _plain_text(pages, title)
-    return _assemble([line for page in pages for line in page], title, len(pages))
-
-
-def _plain_page(page, number: int, raw) -> list[str]:
-    textpage = page.get_textpage()
-    try:
-        return [" ".join(line.split()) for line in re.split(r"\r\n|\r|\n", textpage.get_text_range())]
-    finally:
-        textpage.close()
-
-
-def _plain_text(pages: list[list[str]], title: str) -> PdfText:
-    """Each page's lines as one block (a plain-text baseline: no layout, headers or tables understood)."""
-    parts, blocks, page_starts, cursor = [], [], [], 0
-    for lines in pages:
-        if parts:
-            parts.append("\n\n")
-            cursor += 2
-        page_starts.append(cursor)
-        piece = "\n".join(lines)
-        parts.append(piece)
-        if piece:
-            blocks.append((cursor, cursor + len(piece), "body"))
-        cursor += len(piece)
-    return PdfText("".join(parts), title, blocks, tuple(page_starts))
+    return assemble(pages, title)
 
 
 def _read_pages(data: bytes, name: str, read_page) -> tuple[list, str]:
@@ -129,171 +113,111 @@ def _read_pages(data: bytes, name: str, read_page) -> tuple[list, str]:
         document.close()
 
 
+# --- the plain-text baseline -------------------------------------------------------------------------
+
+def _plain_page(page, number: int, raw) -> list[str]:
+    textpage = page.get_textpage()
+    try:
+        return [" ".join(line.split()) for line in re.split(r"\r\n|\r|\n", textpage.get_text_range()) if line.strip()]
+    finally:
+        textpage.close()
+
+
+def _plain_text(pages: list[list[str]], title: str) -> PdfText:
+    """Each page's lines as one block (a plain-text baseline: no layout, headers or tables understood)."""
+    parts, blocks, page_starts, cursor = [], [], [], 0
+    for lines in pages:
+        if parts:
+            parts.append("\n\n")
+            cursor += 2
+        page_starts.append(cursor)
+        piece = "\n".join(lines)
+        parts.append(piece)
+        if piece:
+            blocks.append((cursor, cursor + len(piece), "body"))
+        cursor += len(piece)
+    return PdfText("".join(parts), title, blocks, tuple(page_starts))
+
+
+# --- lines with their geometry -------------------------------------------------------------------------
+
+def _upright(rotation: int, width: float, height: float):
+    """A function from a box in PDF user space to the same box on the page as it is displayed."""
+    if rotation == 90:
+        return lambda l, b, r, t: (b, width - r, t, width - l)
+    if rotation == 180:
+        return lambda l, b, r, t: (width - r, height - t, width - l, height - b)
+    if rotation == 270:
+        return lambda l, b, r, t: (height - t, l, height - b, r)
+    return lambda l, b, r, t: (l, b, r, t)
+
+
 def _page_lines(page, number: int, raw) -> list[Line]:
-    height = page.get_height()
+    width, height = page.get_width(), page.get_height()  # pypdfium2 gives the displayed size
+    rotation = page.get_rotation()
+    upright = _upright(rotation, *((height, width) if rotation in (90, 270) else (width, height)))
     textpage = page.get_textpage()
     try:
         text = textpage.get_text_range()
         lines, cursor = [], 0
         # PDFium runs a line that ends in a hyphen into the next one, marking the hyphen: split there.
         for piece in re.split(r"(\r\n|\r|\n|(?<=[\ufffe\x02]))", text):
-            if not piece:
-                continue
-            if piece in ("\r\n", "\r", "\n"):
-                cursor += len(piece)
-                continue
-            indexes = [cursor + i for i, ch in enumerate(piece) if not ch.isspace()]
-            cursor += len(piece)
-            if not indexes or not piece.strip():
-                continue
-            boxes = [textpage.get_charbox(i) for i in indexes]
-            sizes = [raw.FPDFText_GetFontSize(textpage.raw, i) for i in indexes]
-            lines.append(Line(
-                text=" ".join(piece.split()), page=number, size=round(statistics.median(sizes), 1),
-                bold=_mostly_bold(textpage, indexes, raw), left=min(b[0] for b in boxes),
-                top=max(b[3] for b in boxes), bottom=min(b[1] for b in boxes), page_height=height))
+            start, cursor = cursor, cursor + len(piece)
+            if piece and piece not in ("\r\n", "\r", "\n") and piece.strip():
+                line = _line(textpage, raw, piece, start, number, upright, width, height)
+                if line is not None:
+                    lines.append(line)
         return lines
     finally:
         textpage.close()
 
 
-def _mostly_bold(textpage, indexes: list[int], raw) -> bool:
-    import ctypes
+def _line(textpage, raw, piece: str, start: int, number: int, upright, width: float, height: float) -> Line | None:
+    chars = [(start + i, ch) for i, ch in enumerate(piece) if not ch.isspace()]
+    boxes = [upright(*textpage.get_charbox(i, loose=True)) for i, _ in chars]
+    sizes = [_type_size(textpage, raw, i) for i, _ in chars]
+    size = round(statistics.median(sizes), 1)
+    if size <= 0:
+        return None
+    left, right = min(b[0] for b in boxes), max(b[2] for b in boxes)
+    # The median edges: one glyph with a tall font box (or a superscript) does not move the line.
+    bottom, top = statistics.median(b[1] for b in boxes), statistics.median(b[3] for b in boxes)
+    vertical = max(b[3] for b in boxes) - min(b[1] for b in boxes) > 3 * size and right - left < 2 * size
+    return Line(text=" ".join(piece.split()), page=number, size=size, bold=_mostly_bold(textpage, [i for i, _ in chars], raw),
+                left=left, right=right, top=top, bottom=bottom, page_width=width, page_height=height,
+                cells=_cells(piece, start, chars, boxes, size), vertical=vertical)
 
+
+def _type_size(textpage, raw, index: int) -> float:
+    """The printed size of a character: its font size scaled by its text matrix's vertical scale."""
+    matrix = raw.FS_MATRIX()
+    size = raw.FPDFText_GetFontSize(textpage.raw, index)
+    if raw.FPDFText_GetMatrix(textpage.raw, index, ctypes.byref(matrix)):
+        scale = math.hypot(matrix.c, matrix.d) or math.hypot(matrix.a, matrix.b)
+        size *= scale or 1.0
+    return size
+
+
+def _cells(piece: str, start: int, chars, boxes, size: float) -> tuple[Cell, ...]:
+    """The line split where the gap between two words is wider than :data:`CELL_GAP` type sizes."""
+    cells, first = [], 0
+    for k in range(1, len(chars) + 1):
+        at_end = k == len(chars)
+        if at_end or (chars[k][0] - chars[k - 1][0] > 1 and boxes[k][0] - boxes[k - 1][2] >= CELL_GAP * size):
+            text = " ".join(piece[chars[first][0] - start: chars[k - 1][0] - start + 1].split())
+            cells.append(Cell(text, boxes[first][0], max(b[2] for b in boxes[first:k])))
+            first = k
+    return tuple(cells)
+
+
+def _mostly_bold(textpage, indexes: list[int], raw) -> bool:
     buffer = ctypes.create_string_buffer(128)
     flags = ctypes.c_int()
+    sample = indexes[:: max(1, len(indexes) // 8)]  # a sample is enough to tell a bold line
     bold = 0
-    for i in indexes[:: max(1, len(indexes) // 8)]:  # a sample is enough to tell a bold line
+    for i in sample:
         length = raw.FPDFText_GetFontInfo(textpage.raw, i, buffer, len(buffer), ctypes.byref(flags))
         font = buffer.raw[: max(0, length - 1)].decode("latin-1").lower()
         weight = raw.FPDFText_GetFontWeight(textpage.raw, i)
         bold += "bold" in font or "black" in font or weight >= 600
-    return bold * 2 > len(indexes[:: max(1, len(indexes) // 8)])
-
-
-def _drop_running_lines(pages: list[list[Line]]) -> list[list[Line]]:
-    """Pages without the lines in their margins that repeat on other pages (digits aside) or that
-    are page numbers."""
-    def shape(line: Line) -> str:
-        return re.sub(r"\d+", "#", line.text.lower()).strip()
-
-    def in_margin(line: Line) -> bool:
-        return line.top > line.page_height * (1 - _MARGIN) or line.bottom < line.page_height * _MARGIN
-
-    def edges(page: list[Line]) -> list[Line]:
-        return [line for line in page[:2] + page[-2:] if in_margin(line)]
-
-    seen = Counter(s for page in pages for s in {shape(line) for line in edges(page)})
-    repeating = {s for s, n in seen.items() if n >= 2 and n * 2 >= len(pages)}
-    out = []
-    for page in pages:
-        running = {id(line) for line in edges(page)
-                   if shape(line) in repeating or _PAGE_NUMBER.match(shape(line))}
-        out.append([line for line in page if id(line) not in running])
-    return out
-
-
-def _assemble(lines: list[Line], title: str, page_count: int) -> PdfText:
-    if not lines:
-        return PdfText("", title, [], (0,))
-    weights = Counter()
-    for line in lines:
-        weights[line.size] += len(line.text)
-    body_size = weights.most_common(1)[0][0]
-
-    def is_heading(line: Line) -> bool:
-        short = len(line.text.split()) <= 16 and not line.text.endswith((".", ",", ";"))
-        return short and (line.size >= body_size * 1.15 or (line.bold and line.size >= body_size * 0.95))
-
-    # The usual distance from one line's top to the next one's, for each type size: a larger gap is a
-    # paragraph break.
-    pitches: dict[float, list[float]] = {}
-    for a, b in zip(lines, lines[1:]):
-        if a.page == b.page and a.size == b.size and 0 < a.top - b.top < 4 * a.size:
-            pitches.setdefault(a.size, []).append(a.top - b.top)
-    pitch = {size: min(values) for size, values in pitches.items()}
-    lefts = Counter(round(line.left) for line in lines if not is_heading(line))
-    margin = min(lefts, key=lambda x: (-lefts[x], x)) if lefts else 0.0
-
-    groups: list[tuple[str, list[Line]]] = []  # (kind, lines)
-    for line in lines:
-        kind = "heading" if is_heading(line) else "body"
-        if groups and _continues(groups[-1], kind, line, pitch, margin):
-            groups[-1][1].append(line)
-        else:
-            groups.append((kind, [line]))
-
-    # The title: the first heading of the first page, when its type is larger than every other heading's.
-    title_group = None
-    headings = [i for i, (kind, _) in enumerate(groups) if kind == "heading"]
-    if headings and headings[0] < 4 and groups[headings[0]][1][0].page == 1:
-        size = groups[headings[0]][1][0].size
-        if all(groups[i][1][0].size < size for i in headings[1:]):
-            title_group = headings[0]
-
-    parts: list[str] = []
-    blocks: list[tuple[int, int, str]] = []
-    page_starts = [0]
-    cursor = 0
-    for i, (kind, group) in enumerate(groups):
-        if parts:
-            parts.append("\n\n")
-            cursor += 2
-        start = cursor
-        previous: Line | None = None
-        for line in group:
-            piece = line.text
-            if previous is not None:
-                tail, joint = _joint(parts[-1], line)
-                cursor += len(tail) - len(parts[-1]) + len(joint)
-                parts[-1] = tail
-                parts.append(joint)
-            while len(page_starts) < line.page:  # this line opens a page (or pages with no text before it)
-                page_starts.append(cursor)
-            parts.append(piece)
-            cursor += len(piece)
-            previous = line
-        if parts[-1] and parts[-1][-1] in _SOFT_HYPHENS:  # a paragraph never ends in a hyphen marker
-            parts[-1] = parts[-1][:-1] + "-"
-        blocks.append((start, cursor, "title" if i == title_group else kind))
-    while len(page_starts) < page_count:
-        page_starts.append(cursor)
-    text = "".join(parts)
-    if not title and title_group is not None:
-        s, e, _ = blocks[title_group]
-        title = text[s:e]
-    return PdfText(text, title, blocks, tuple(page_starts))
-
-
-def _continues(group: tuple[str, list[Line]], kind: str, line: Line, pitch: dict[float, float],
-               margin: float) -> bool:
-    """Whether ``line`` goes on the paragraph (or heading) ``group`` holds so far."""
-    group_kind, group_lines = group
-    last = group_lines[-1]
-    if kind != group_kind:
-        return False
-    if kind == "heading":  # a heading wrapped over two lines; never across pages
-        return line.page == last.page and line.size == last.size and last.top - line.top < 1.6 * line.size
-    if _LIST_ITEM.match(line.text):
-        return False
-    if line.page != last.page:
-        # Over a page break a paragraph goes on unless its last line ended a sentence.
-        return not last.text.endswith(_TERMINAL) or last.text[-1:] in _SOFT_HYPHENS
-    step = last.top - line.top
-    usual = pitch.get(last.size, 1.2 * last.size)
-    if step <= 0 or step > usual * 1.35 or line.size != last.size:
-        return False
-    # A first-line indent starts a paragraph.
-    return not (line.left > margin + 1.5 * line.size and last.left <= margin + 1.5 * line.size)
-
-
-def _joint(tail: str, line: Line) -> tuple[str, str]:
-    """The previous line's text as it stays, and what goes between it and ``line``: nothing after a
-    hyphen at a line's end, else a space.
-
-    The hyphen is dropped when the word goes on in lower case ("cam-" + "paign"), and kept
-    ("Jean-" + "Paul", "COVID-" + "19") otherwise.
-    """
-    if tail[-1:] in _SOFT_HYPHENS or (tail.endswith("-") and tail[-2:-1].isalpha()):
-        return (tail[:-1] if line.text[:1].islower() else tail[:-1] + "-"), ""
-    return tail, " "
+    return bold * 2 > len(sample)

@@ -14,6 +14,7 @@ import io
 import re
 import zipfile
 
+from qa.corpus.tables import table_rows
 from qa.errors import CorpusError
 
 #: A .docx may unpack to at most this many bytes in all (the largest real ones hold a few MB of XML).
@@ -95,7 +96,7 @@ def _clean(text: str) -> str:
 
 
 def _table_rows(table) -> list[str]:
-    """Each row as one line of readable text; merged cells counted once."""
+    """Each row as one line of readable text (:func:`qa.corpus.tables.table_rows`); merged cells counted once."""
     rows = []
     for row in table.rows:
         cells, seen = [], set()
@@ -105,17 +106,4 @@ def _table_rows(table) -> list[str]:
             seen.add(id(cell._tc))
             cells.append(" ".join(_clean(cell.text).split()))
         rows.append(cells)
-    rows = [r for r in rows if any(r)]
-    if not rows:
-        return []
-    header = rows[0]
-    has_header = len(rows) > 1 and all(header) and all(len(h.split()) <= 6 for h in header)
-    if not has_header:
-        return ["; ".join(c for c in r if c) for r in rows]
-    out = []
-    for r in rows[1:]:
-        pairs = [f"{h}: {c}" if h else c for h, c in zip(header, r) if c]
-        pairs += [c for c in r[len(header):] if c]
-        if pairs:
-            out.append("; ".join(pairs))
-    return out
+    return table_rows(rows)

@@ -334,7 +334,7 @@ def _build(client, physical: str, chunks: list[Chunk], embed, *, recipe: str, re
                              properties={**properties, "qa_complete": "0"}, timeout=timeout)
     for start in range(0, len(chunks), _INSERT_BATCH):
         rows = []
-        terms = [" ".join(t) for t in tokenize([c.search_text for c in chunks[start : start + _INSERT_BATCH]])]
+        terms = [" ".join(t) for t in tokenize([c.lexical_text for c in chunks[start : start + _INSERT_BATCH]])]
         for pos in range(start, min(start + _INSERT_BATCH, len(chunks))):
             chunk = chunks[pos]
             payload = json.dumps(chunk.to_dict(), ensure_ascii=False)

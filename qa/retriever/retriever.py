@@ -26,7 +26,7 @@ class SearchIndex(VectorStore):
 
     @classmethod
     def over(cls, dense: DenseIndex) -> "SearchIndex":
-        return cls(dense, BM25Index([c.search_text for c in dense.chunks]))
+        return cls(dense, BM25Index([c.lexical_text for c in dense.chunks]))
 
     @property
     def chunks(self) -> list[Chunk]:

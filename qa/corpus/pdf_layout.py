@@ -1,0 +1,394 @@
+"""From a PDF's lines (:mod:`qa.corpus.pdf`) to the blocks a reader sees.
+
+What a person does without thinking, done in order: drop what repeats in the page margins
+(running headers and footers, even when a page number or date in them changes), page numbers,
+line-number gutters and text running up a margin; find tables (runs of lines split into aligned
+cells) and write each row with its column headers; join the other lines into paragraphs across
+line wraps, columns and page breaks, rejoining words hyphenated at a line's end; tell headings
+(larger or bold type, or numbered like "2.1 Node Types"; never a row of numbers such as an axis's
+labels), footnotes (small type at a page's foot) and captions ("Figure 3: ..."). The first page's
+largest text is the title when the metadata has none or a junk one ("Review-Doc-289-1.docx").
+The text returned is the document's text: every offset points into it.
+"""
+
+from __future__ import annotations
+
+import re
+import statistics
+from collections import Counter
+
+from qa.corpus.pdf import Line, PdfText
+from qa.corpus.tables import is_number, looks_like_header, row_text
+
+#: A line in the top or bottom this fraction of a page may be a running header, footer or page number.
+MARGIN = 0.1
+#: PDFium marks a hyphen it saw at a line's end with one of these instead of "-".
+_SOFT_HYPHENS = ("\ufffe", "\x02", "\u00ad")
+_PAGE_NUMBER = re.compile(r"^(?:page\s+)?[-\u2013\u2014(\[ ]*(?:#|[ivxlc]+)[-\u2013\u2014)\] ]*(?:(?:of|/)\s*#)?$", re.I)
+_TERMINAL = (".", "!", "?", ":", ";", '"', "\u201d", "'", "\u2019", ")")
+_LIST_ITEM = re.compile(r"^(?:[\u2022\u25aa\u25cf\u2013\u2014*\uf0b7\uf0a7-]|\(?\d{1,3}[.)]|\(?[a-z][.)])\s")
+_NUMBERED_HEADING = re.compile(r"^(?:\d{1,2}(?:\.\d{1,2}){0,3}\.?|[IVX]{1,5}\.|[A-Z]\.|Appendix [A-Z0-9]+[.:]?)\s+\S")
+_CAPTION = re.compile(r"^(?:Figure|Fig\.|Table|Exhibit|Chart)\s+[A-Z]?[\d.\-]+[:.]?\s", re.I)
+_FOOTNOTE = re.compile(r"^(?:\d{1,3}|[*\u2020\u2021])\s*\S")
+_JUNK_TITLE = re.compile(r"(?:\.(?:docx?|pdf|exe|tmp|indd|qxd|rtf)$|^microsoft (?:word|powerpoint) - |^untitled|^[\w\-]+\.\w{2,4}$)",
+                         re.I)
+
+#: Block kinds this module writes (the same words as qa.corpus.documents').
+BODY, HEADING, TITLE, TABLE, CAPTION, FOOTNOTE = "body", "heading", "title", "table", "caption", "footnote"
+
+
+def assemble(pages: list[list[Line]], title: str) -> PdfText:
+    """The document's text, blocks and page starts from each page's lines."""
+    pages = [_drop_gutter(page) for page in _drop_running_lines(pages)]
+    lines = [line for page in pages for line in page if not line.vertical]
+    if not lines:
+        return PdfText("", title, [], tuple(0 for _ in pages) or (0,))
+    body = _body_size(lines)
+    groups = _group(pages, body)
+    return _write(groups, title, len(pages), body)
+
+
+# --- what is not the text ----------------------------------------------------------------------------
+
+def _shape(line: Line) -> str:
+    return re.sub(r"\d+", "#", line.text.lower()).strip()
+
+
+def _in_margin(line: Line) -> bool:
+    return line.top > line.page_height * (1 - MARGIN) or line.bottom < line.page_height * MARGIN
+
+
+def _drop_running_lines(pages: list[list[Line]]) -> list[list[Line]]:
+    """Pages without the margin lines that repeat on other pages (digits aside) or are page numbers."""
+    seen = Counter(s for page in pages for s in {_shape(line) for line in page if _in_margin(line)})
+    repeating = {s for s, n in seen.items() if n >= 2 and n * 4 >= len(pages)}
+    return [[line for line in page if not (_in_margin(line) and (_shape(line) in repeating
+                                                                  or _PAGE_NUMBER.match(_shape(line))))]
+            for page in pages]
+
+
+def _drop_gutter(page: list[Line]) -> list[Line]:
+    """A page without its line-number gutter: five or more bare numbers stacked at one edge."""
+    numbers = [line for line in page if re.fullmatch(r"\d{1,3}", line.text)]
+    columns = Counter(round(line.right / 4) for line in numbers)
+    gutter = {x for x, n in columns.items() if n >= 5}
+    return [line for line in page if not (line in numbers and round(line.right / 4) in gutter)]
+
+
+def _body_size(lines: list[Line]) -> float:
+    weights: Counter = Counter()
+    for line in lines:
+        weights[line.size] += len(line.text)
+    return weights.most_common(1)[0][0]
+
+
+# --- grouping lines into blocks ----------------------------------------------------------------------
+
+def _group(pages: list[list[Line]], body: float) -> list[tuple[str, list]]:
+    """(kind, lines) groups in reading order; a table's group holds its :func:`_table` instead of lines."""
+    pitch = _pitches([line for page in pages for line in page])
+    groups: list[tuple[str, list]] = []
+    for page in pages:
+        tables = _tables(page)
+        starts = {id(table[1][0]): table for table in tables}
+        members = {id(line) for table in tables for line in table[1]}
+        for line in page:
+            if id(line) in starts:
+                groups.append((TABLE, [starts[id(line)]]))
+            if line.vertical or id(line) in members:
+                continue
+            kind = _kind(line, body)
+            if groups and _continues(groups[-1], kind, line, pitch):
+                groups[-1][1].append(line)
+            else:
+                groups.append((kind, [line]))
+    return groups
+
+
+def _kind(line: Line, body: float) -> str:
+    words = line.text.split()
+    letters = sum(ch.isalpha() for ch in line.text)
+    if letters < 2:
+        return BODY  # "20 40 60 80 100": an axis, not a heading
+    if _CAPTION.match(line.text):
+        return CAPTION
+    if line.size <= body * 0.88 and line.top < line.page_height * 0.3 and _FOOTNOTE.match(line.text):
+        return FOOTNOTE
+    short = len(words) <= 16 and not line.text.endswith((".", ",", ";"))
+    run_in = re.search(r"\w[.:]\s+[A-Z]", line.text)  # "Authorship. We instantiate": a bold lead-in, not a heading
+    if short and not run_in and (line.size >= body * 1.15 or (line.bold and line.size >= body * 0.95)):
+        return HEADING
+    if short and len(words) <= 12 and _NUMBERED_HEADING.match(line.text) and line.size >= body * 0.95 \
+            and not is_number(line.text) and (line.bold or line.text.isupper() or _title_case(words[1:])):
+        return HEADING
+    return BODY
+
+
+def _title_case(words: list[str]) -> bool:
+    capitals = [w[:1].isupper() for w in words if len(w) > 3]
+    return bool(capitals) and sum(capitals) * 2 >= len(capitals)
+
+
+def _pitches(lines: list[Line]) -> dict[float, float]:
+    """The usual distance from one line's top to the next one's, for each type size (the median, so
+    that one odd gap does not make every line break a paragraph break)."""
+    steps: dict[float, list[float]] = {}
+    for a, b in zip(lines, lines[1:]):
+        if a.page == b.page and a.size == b.size and 0.8 * a.size < a.top - b.top < 2.5 * a.size:
+            steps.setdefault(a.size, []).append(a.top - b.top)
+    return {size: statistics.median(values) for size, values in steps.items()}
+
+
+def _continues(group: tuple[str, list], kind: str, line: Line, pitch: dict[float, float]) -> bool:
+    """Whether ``line`` goes on the paragraph (or heading, footnote) ``group`` holds so far."""
+    group_kind, group_lines = group
+    if kind != group_kind and not (group_kind in (CAPTION, FOOTNOTE) and kind == BODY):
+        return False
+    last = group_lines[-1]
+    if group_kind == TABLE:
+        return False
+    if group_kind == HEADING:  # a heading wrapped over two lines; never across pages
+        return line.page == last.page and abs(line.size - last.size) < 0.5 and 0 < last.top - line.top < 1.8 * line.size
+    if _LIST_ITEM.match(line.text) or (group_kind == FOOTNOTE and _FOOTNOTE.match(line.text) and line.size == last.size
+                                       and line.left <= last.left + 1):
+        return False
+    if abs(line.size - last.size) > 0.6:
+        return False
+    ended = last.text.endswith(_TERMINAL) and last.text[-1:] not in _SOFT_HYPHENS
+    step = last.top - line.top
+    if line.page != last.page or step <= 0.5 * line.size:
+        # Over a page or column break a paragraph goes on unless its last line ended a sentence.
+        return not ended and group_kind == BODY
+    usual = pitch.get(last.size, 1.2 * last.size)
+    if step > usual * 1.3 + 0.5:
+        return False
+    if ended and last.right < _line_end(group_lines) - 4 * last.size:
+        return False  # a short last line that ends a sentence closes its paragraph
+    # A first-line indent starts a paragraph.
+    return not (line.left > last.left + 1.5 * line.size and ended)
+
+
+def _line_end(lines: list[Line]) -> float:
+    return max(line.right for line in lines)
+
+
+# --- tables ------------------------------------------------------------------------------------------
+
+def _tables(page: list[Line]) -> list[tuple[list[str] | None, list[Line], list[tuple[Line, list[str]]]]]:
+    """The page's tables, each as (header cells or None, every line it takes, (line, cells) of each row).
+
+    A table is a run of three or more consecutive rows split into aligned cells (a line of one cell
+    that sits inside a column just below a row continues that row's cell). A shorter run aligned
+    with a table above it on the page (the next group of a table split by group labels) takes
+    that table's columns and header.
+    """
+    tables: list = []
+    for run in _runs(page):
+        owner = next((t for t in reversed(tables) if _fits(run, t[3])), None)
+        if owner is not None:
+            header, columns = owner[0], owner[3]
+        elif len(run) >= 3:
+            columns = _columns([row[0] for row in run])
+            header_lines = _header_above(run[0][0], page, columns)
+            if not header_lines and looks_like_header([c.text for c in run[0][0].cells]):
+                header_lines, run = run[0], run[1:]
+            header = _combine([_place(line.cells, columns) for line in header_lines]) if header_lines else None
+            tables.append((header, header_lines, run, columns))
+            continue
+        else:
+            continue
+        tables.append((header, [], run, columns))
+    return [(header, sorted(extra + [line for row in run for line in row], key=page.index),
+             [(row[0], _combine([_place(line.cells, columns) for line in row])) for row in run])
+            for header, extra, run, columns in tables]
+
+
+def _runs(page: list[Line]) -> list[list[list[Line]]]:
+    """Runs of consecutive table-like rows; each row is its line and the lines that continue its cells."""
+    runs, run = [], []
+    for line in page:
+        if line.vertical:
+            continue
+        if len(line.cells) >= 2 and (not run or _aligned(run[-1][0], line)):
+            run.append([line])
+            continue
+        if run and len(line.cells) == 1 and _continues_cell(run[-1], line):
+            run[-1].append(line)
+            continue
+        if run:
+            runs.append(run)
+        run = [[line]] if len(line.cells) >= 2 else []
+    if run:
+        runs.append(run)
+    return runs
+
+
+def _continues_cell(row: list[Line], line: Line) -> bool:
+    """A one-cell line right below a row, starting where one of the row's inner cells starts."""
+    above, first = row[-1], row[0]
+    return (0 < above.top - line.top < 2 * line.size
+            and any(abs(c.left - line.left) < 3 for c in first.cells[1:]))
+
+
+def _aligned(a: Line, b: Line) -> bool:
+    """Whether two rows, close together, share at least two column edges (left or right, within 3 points)."""
+    return 0 < a.top - b.top < 4 * a.size and _shared_edges(b.cells, [(c.left, c.right) for c in a.cells]) >= 2
+
+
+def _shared_edges(cells, columns) -> int:
+    lefts = {round(left / 6) for left, _ in columns}
+    rights = {round(right / 6) for _, right in columns}
+    return sum(round(c.left / 6) in lefts or round(c.right / 6) in rights for c in cells)
+
+
+def _fits(run, columns) -> bool:
+    return all(_shared_edges(row[0].cells, columns) >= min(2, len(row[0].cells)) for row in run)
+
+
+def _columns(rows: list[Line]) -> list[tuple[float, float]]:
+    """Column extents: the cells of the row with the most cells, widened by the cells that overlap them."""
+    widest = max(rows, key=lambda line: len(line.cells))
+    columns = [[c.left, c.right] for c in widest.cells]
+    for line in rows:
+        for c in line.cells:
+            best = _column_of(c.left, c.right, columns)
+            columns[best][0], columns[best][1] = min(columns[best][0], c.left), max(columns[best][1], c.right)
+    return [(a, b) for a, b in columns]
+
+
+def _column_of(left: float, right: float, columns) -> int:
+    def distance(col):
+        overlap = min(right, col[1]) - max(left, col[0])
+        return -overlap if overlap > 0 else min(abs(left - col[1]), abs(right - col[0]))
+    return min(range(len(columns)), key=lambda i: distance(columns[i]))
+
+
+def _place(cells, columns) -> list[str]:
+    out = [""] * len(columns)
+    for c in cells:
+        i = _column_of(c.left, c.right, columns)
+        out[i] = f"{out[i]} {c.text}".strip()
+    return out
+
+
+def _combine(rows: list[list[str]]) -> list[str]:
+    """Several placed rows read as one, column by column (a two-line header, a wrapped cell)."""
+    return [" ".join(filter(None, column)) for column in zip(*rows)]
+
+
+def _header_above(first: Line, page: list[Line], columns) -> list[Line]:
+    """The lines just above a table's first row that name its columns (a header may take two or
+    three lines): rows of labels, not numbers, nearest first until a gap."""
+    chosen: list[Line] = []
+    edge = first.top
+    for line in sorted((x for x in page if x.bottom >= first.top - 0.5 and x is not first), key=lambda x: x.bottom):
+        if line.bottom > edge + 2.5 * first.size:
+            break
+        if len(line.cells) < 2:
+            continue
+        if sum(is_number(c.text) for c in line.cells) * 2 >= len(line.cells):
+            break
+        if chosen and not (looks_like_header([c.text for c in line.cells])
+                           and _shared_edges(line.cells, columns) >= 1):
+            break
+        chosen.append(line)
+        edge = max(edge, line.top)
+        if len(chosen) == 3:
+            break
+    if not any(looks_like_header([c.text for c in line.cells]) for line in chosen):
+        return []
+    return sorted(chosen, key=lambda x: -x.top)
+
+
+# --- writing the text --------------------------------------------------------------------------------
+
+def _write(groups: list[tuple[str, list]], title: str, page_count: int, body: float) -> PdfText:
+    parts: list[str] = []
+    blocks: list[tuple[int, int, str]] = []
+    page_starts = [0]
+    cursor = 0
+
+    def add(piece: str, kind: str, page: int) -> None:
+        nonlocal cursor
+        if parts:
+            parts.append("\n\n")
+            cursor += 2
+        while len(page_starts) < page:  # this block opens a page (or pages with no text before it)
+            page_starts.append(cursor)
+        parts.append(piece)
+        blocks.append((cursor, cursor + len(piece), kind))
+        cursor += len(piece)
+
+    for kind, group in groups:
+        if kind == TABLE:
+            header, _, rows = group[0]
+            for line, cells in rows:
+                if any(cells):
+                    add(row_text(header, cells), TABLE, line.page)
+            continue
+        text, starts = _join(group)
+        add(text, kind, group[0].page)
+        block_start = cursor - len(text)
+        for line, offset in zip(group[1:], starts[1:]):  # a paragraph that runs over a page break
+            while len(page_starts) < line.page:
+                page_starts.append(block_start + offset)
+    while len(page_starts) < page_count:
+        page_starts.append(cursor)
+    text = "".join(parts)
+    return PdfText(text, _title(title, groups, blocks, text), _with_title(groups, blocks), tuple(page_starts))
+
+
+def _join(lines: list[Line]) -> tuple[str, list[int]]:
+    """Lines of one block as one piece of text (words hyphenated at a line's end rejoined), and
+    where each line starts in it (a word rejoined over a page break is on the page it starts on)."""
+    text, starts = lines[0].text, [0]
+    for line in lines[1:]:
+        if text[-1:] in _SOFT_HYPHENS or (text.endswith("-") and text[-2:-1].isalpha()):
+            # "cam-" + "paign" is one word; "Jean-" + "Paul" and "COVID-" + "19" keep their hyphen.
+            text = text[:-1] if line.text[:1].islower() else text[:-1] + "-"
+            starts.append(len(text) + 1 if line.page != lines[0].page else len(text))
+        else:
+            text += " "
+            starts.append(len(text))
+        text += line.text
+    if text[-1:] in _SOFT_HYPHENS:
+        text = text[:-1] + "-"
+    return text, [min(s, len(text)) for s in starts]
+
+
+def _first_page_title(groups) -> int | None:
+    """The group of the first page's largest text, when it is short enough to be a title."""
+    candidates = [(i, g[1][0]) for i, g in enumerate(groups[:40]) if g[0] != TABLE and g[1][0].page == 1]
+    if not candidates:
+        return None
+    i, line = max(candidates, key=lambda c: (c[1].size, -c[0]))
+    words = sum(len(x.text.split()) for x in groups[i][1])
+    return i if 2 <= words <= 30 and any(ch.isalpha() for ch in line.text) else None
+
+
+def _title(meta: str, groups, blocks, text: str) -> str:
+    if meta and not _JUNK_TITLE.search(meta) and len(meta) > 3:
+        return meta
+    i = _first_page_title(groups)
+    if i is None:
+        return ""
+    s, e, _ = blocks[_block_index(groups, i)]
+    return " ".join(text[s:e].split())
+
+
+def _block_index(groups, group_index: int) -> int:
+    """The index in ``blocks`` of group ``group_index``'s block (tables write one block a row)."""
+    n = 0
+    for kind, group in groups[:group_index]:
+        n += sum(1 for _, cells in group[0][2] if any(cells)) if kind == TABLE else 1
+    return n
+
+
+def _with_title(groups, blocks) -> list[tuple[int, int, str]]:
+    """The blocks, the first page's largest text marked as the title when it is a heading."""
+    i = _first_page_title(groups)
+    if i is None or groups[i][0] != HEADING:
+        return blocks
+    k = _block_index(groups, i)
+    s, e, _ = blocks[k]
+    return blocks[:k] + [(s, e, TITLE)] + blocks[k + 1:]
