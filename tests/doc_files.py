@@ -116,3 +116,81 @@ def write_docx(path: Path) -> Path:
     document.add_paragraph("Dogs are welcome on a lead.")
     document.save(str(path))
     return Path(path)
+
+
+# --- PDFs written by hand: exact positions, scaled text matrices, rotated pages -------------------------
+
+#: US Letter, in points.
+LETTER = (612.0, 792.0)
+
+
+def text_width(text: str, size: float, bold: bool = False) -> float:
+    """The width in points of ``text`` set in Helvetica (bold) at ``size``."""
+    from fpdf import FPDF
+
+    pdf = FPDF(unit="pt")
+    pdf.set_font("Helvetica", "B" if bold else "", size=size)
+    return pdf.get_string_width(text)
+
+
+def _pdf_string(text: str) -> str:
+    out = []
+    for byte in text.encode("cp1252"):
+        ch = chr(byte)
+        out.append("\\" + ch if ch in "()\\" else ch if 32 <= byte < 127 else f"\\{byte:03o}")
+    return "(" + "".join(out) + ")"
+
+
+def pdf_text(x: float, y: float, text: str, size: float = 11.0, *, bold: bool = False, scaled: bool = False,
+             right: float | None = None, up: bool = False) -> str:
+    """Content-stream operators that print ``text`` with its baseline starting at (x, y) in PDF user space.
+
+    ``scaled``: a 1-point font scaled by the text matrix to ``size`` (as many PDF producers write);
+    ``right``: right-aligned at that x instead; ``up``: the text runs up the page (for a page stored
+    with ``/Rotate 90``, whose text a reader sees upright).
+    """
+    if right is not None:
+        x = right - text_width(text, size, bold)
+    font = "/F2" if bold else "/F1"
+    a, b, c, d = (0, 1, -1, 0) if up else (1, 0, 0, 1)
+    if scaled:
+        return f"BT {font} 1 Tf {a * size:g} {b * size:g} {c * size:g} {d * size:g} {x:.2f} {y:.2f} Tm " \
+               f"{_pdf_string(text)} Tj ET\n"
+    return f"BT {font} {size:g} Tf {a} {b} {c} {d} {x:.2f} {y:.2f} Tm {_pdf_string(text)} Tj ET\n"
+
+
+def pdf_lines(x: float, top: float, lines: list[str], size: float = 11.0, pitch: float = 13.5, **kw) -> str:
+    """Lines of text one under another, ``pitch`` points apart, the first baseline at ``top``."""
+    return "".join(pdf_text(x, top - i * pitch, line, size, **kw) for i, line in enumerate(lines))
+
+
+def write_raw_pdf(path: Path, pages: list[str], *, title: str | None = None, rotate: int = 0,
+                  size: tuple[float, float] = LETTER) -> Path:
+    """A minimal PDF written by hand: one content stream a page (see :func:`pdf_text`), Helvetica and
+    Helvetica-Bold (WinAnsi), an optional metadata title and ``/Rotate`` on every page."""
+    objects: list[bytes] = []
+    first_page = 6
+    kids = " ".join(f"{first_page + 2 * i} 0 R" for i in range(len(pages)))
+    objects.append(b"<< /Type /Catalog /Pages 2 0 R >>")
+    objects.append(f"<< /Type /Pages /Kids [{kids}] /Count {len(pages)} >>".encode())
+    objects.append(b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>")
+    objects.append(b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica-Bold /Encoding /WinAnsiEncoding >>")
+    objects.append(f"<< /Title {_pdf_string(title)} /Producer (tests) >>".encode("latin-1") if title
+                   else b"<< /Producer (tests) >>")
+    for i, content in enumerate(pages):
+        stream = content.encode("latin-1")
+        objects.append(f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 {size[0]:g} {size[1]:g}] /Rotate {rotate} "
+                       f"/Resources << /Font << /F1 3 0 R /F2 4 0 R >> >> "
+                       f"/Contents {first_page + 2 * i + 1} 0 R >>".encode())
+        objects.append(b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream")
+    out = bytearray(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
+    offsets = []
+    for number, body in enumerate(objects, 1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R /Info 5 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
+    Path(path).write_bytes(bytes(out))
+    return Path(path)
