@@ -231,8 +231,6 @@ def test_a_line_number_gutter_is_dropped_and_the_lines_kept(tmp_path):
     assert " ".join(_blocks(document, "body")) == " ".join(TRANSCRIPT)
 
 
-@pytest.mark.xfail(strict=True, reason="a line number on the same baseline as its line makes one PDFium line of two "
-                                       "cells; 25 such rows are read as a table headed '1' / the first line")
 def test_a_line_number_gutter_on_the_lines_baselines_is_dropped(tmp_path):
     document = load_document(gutter_pdf(tmp_path / "transcript.pdf", numbers_first=False))
     chunks = chunk_document(document)

@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 import statistics
 from collections import Counter
+from dataclasses import replace
 
 from qa.corpus.pdf import Line, PdfText
 from qa.corpus.tables import is_number, looks_like_header, row_text
@@ -68,11 +69,23 @@ def _drop_running_lines(pages: list[list[Line]]) -> list[list[Line]]:
 
 
 def _drop_gutter(page: list[Line]) -> list[Line]:
-    """A page without its line-number gutter: five or more bare numbers stacked at one edge."""
-    numbers = [line for line in page if re.fullmatch(r"\d{1,3}", line.text)]
-    columns = Counter(round(line.right / 4) for line in numbers)
-    gutter = {x for x, n in columns.items() if n >= 5}
-    return [line for line in page if not (line in numbers and round(line.right / 4) in gutter)]
+    """A page without its line-number gutter: five or more bare numbers stacked at one edge, each a
+    line of its own or the first cell of the line it numbers."""
+    def number_cell(line: Line):
+        first = line.cells[0] if line.cells else None
+        return first if first is not None and re.fullmatch(r"\d{1,3}", first.text) else None
+
+    edges = Counter(round(cell.right / 4) for cell in map(number_cell, page) if cell is not None)
+    gutter = {x for x, n in edges.items() if n >= 5}
+    out = []
+    for line in page:
+        cell = number_cell(line)
+        if cell is None or round(cell.right / 4) not in gutter:
+            out.append(line)
+        elif len(line.cells) > 1:  # the numbered line itself, without its number
+            rest = line.cells[1:]
+            out.append(replace(line, text=" ".join(c.text for c in rest), cells=rest, left=rest[0].left))
+    return out
 
 
 def _body_size(lines: list[Line]) -> float:
