@@ -27,7 +27,7 @@ MARGIN = 0.1
 _SOFT_HYPHENS = ("\ufffe", "\x02", "\u00ad")
 _PAGE_NUMBER = re.compile(r"^(?:page\s+)?[-\u2013\u2014(\[ ]*(?:#|[ivxlc]+)[-\u2013\u2014)\] ]*(?:(?:of|/)\s*#)?$", re.I)
 _TERMINAL = (".", "!", "?", ":", ";", '"', "\u201d", "'", "\u2019", ")")
-_LIST_ITEM = re.compile(r"^(?:[\u2022\u25aa\u25cf\u2013\u2014*\uf0b7\uf0a7-]|\(?\d{1,3}[.)]|\(?[a-z][.)])\s")
+_LIST_ITEM = re.compile(r"^(?:[\u2022\u25aa\u25cf\u2013\u2014*\uf0b7\uf0a7!o-]|\(?\d{1,3}[.)]|\(?[a-z][.)])\s")
 _NUMBERED_HEADING = re.compile(r"^(?:\d{1,2}(?:\.\d{1,2}){0,3}\.?|[IVX]{1,5}\.|[A-Z]\.|Appendix [A-Z0-9]+[.:]?)\s+\S")
 _CAPTION = re.compile(r"^(?:Figure|Fig\.|Table|Exhibit|Chart)\s+[A-Z]?[\d.\-]+[:.]?\s", re.I)
 _FOOTNOTE = re.compile(r"^(?:\d{1,3}|[*\u2020\u2021])\s*\S")
@@ -45,7 +45,7 @@ def assemble(pages: list[list[Line]], title: str) -> PdfText:
     if not lines:
         return PdfText("", title, [], tuple(0 for _ in pages) or (0,))
     body = _body_size(lines)
-    groups = _group(pages, body)
+    groups = _group([_drop_markers(page, body) for page in pages], body)
     return _write(groups, title, len(pages), body)
 
 
@@ -88,6 +88,11 @@ def _drop_gutter(page: list[Line]) -> list[Line]:
     return out
 
 
+def _drop_markers(lines: list[Line], body: float) -> list[Line]:
+    """Without footnote markers that PDFium gives as lines of their own (a small raised "1")."""
+    return [line for line in lines if not (re.fullmatch(r"\d{1,3}|[*\u2020\u2021]", line.text) and line.size < body * 0.85)]
+
+
 def _body_size(lines: list[Line]) -> float:
     weights: Counter = Counter()
     for line in lines:
@@ -111,11 +116,21 @@ def _group(pages: list[list[Line]], body: float) -> list[tuple[str, list]]:
             if line.vertical or id(line) in members:
                 continue
             kind = _kind(line, body)
+            if kind == HEADING and groups and _mid_sentence(groups[-1], line):
+                kind = BODY  # a bold phrase inside a paragraph, not a heading
             if groups and _continues(groups[-1], kind, line, pitch):
                 groups[-1][1].append(line)
             else:
                 groups.append((kind, [line]))
     return groups
+
+
+def _mid_sentence(group: tuple[str, list], line: Line) -> bool:
+    """Whether ``line`` comes right under a body line of its size that has not ended its sentence."""
+    kind, lines = group
+    last = lines[-1] if kind != TABLE else None
+    return (kind == BODY and last is not None and last.page == line.page and abs(last.size - line.size) < 0.5
+            and 0 < last.top - line.top < 1.6 * line.size and not last.text.endswith(_TERMINAL))
 
 
 def _kind(line: Line, body: float) -> str:
@@ -127,10 +142,14 @@ def _kind(line: Line, body: float) -> str:
         return CAPTION
     if line.size <= body * 0.88 and line.top < line.page_height * 0.3 and _FOOTNOTE.match(line.text):
         return FOOTNOTE
-    short = len(words) <= 16 and not line.text.endswith((".", ",", ";"))
+    if len(line.cells) > 1 and len(line.cells[0].text) == 1 and not line.cells[0].text.isalnum():
+        return BODY  # a list item after its bullet glyph ("!" where the font maps a bullet so)
+    short = len(words) <= 16 and not line.text.endswith((".", ",", ";", "-", *_SOFT_HYPHENS))
     run_in = re.search(r"\w[.:]\s+[A-Z]", line.text)  # "Authorship. We instantiate": a bold lead-in, not a heading
     if short and not run_in and (line.size >= body * 1.15 or (line.bold and line.size >= body * 0.95)):
         return HEADING
+    if short and len(words) <= 10 and letters >= 4 and line.text.isupper() and line.size >= body * 0.95:
+        return HEADING  # "INTRODUCTION", "TITLE I: WIPO TREATY IMPLEMENTATION"
     if short and len(words) <= 12 and _NUMBERED_HEADING.match(line.text) and line.size >= body * 0.95 \
             and not is_number(line.text) and (line.bold or line.text.isupper() or _title_case(words[1:])):
         return HEADING
@@ -216,13 +235,18 @@ def _tables(page: list[Line]) -> list[tuple[list[str] | None, list[Line], list[t
             for header, extra, run, columns in tables]
 
 
+def _is_row(line: Line) -> bool:
+    """Two or more cells with words or numbers in them (a bullet and its item are not a row)."""
+    return sum(any(ch.isalnum() for ch in c.text) for c in line.cells) >= 2
+
+
 def _runs(page: list[Line]) -> list[list[list[Line]]]:
     """Runs of consecutive table-like rows; each row is its line and the lines that continue its cells."""
     runs, run = [], []
     for line in page:
         if line.vertical:
             continue
-        if len(line.cells) >= 2 and (not run or _aligned(run[-1][0], line)):
+        if _is_row(line) and (not run or _aligned(run[-1][0], line)):
             run.append([line])
             continue
         if run and len(line.cells) == 1 and _continues_cell(run[-1], line):
@@ -230,7 +254,7 @@ def _runs(page: list[Line]) -> list[list[list[Line]]]:
             continue
         if run:
             runs.append(run)
-        run = [[line]] if len(line.cells) >= 2 else []
+        run = [[line]] if _is_row(line) else []
     if run:
         runs.append(run)
     return runs
