@@ -43,6 +43,26 @@ def dev_report_examples(data: list[str], adversarial: str | None, *, dev_fractio
     return examples
 
 
+def add_report_set_arguments(parser: argparse.ArgumentParser) -> None:
+    """The flags that pick the dev report set (see :func:`report_set`) and where predictions are cached."""
+    parser.add_argument("--data", nargs="+", default=DEFAULT_DATA)
+    parser.add_argument("--adversarial", default="runs/abst/adversarial.jsonl")
+    parser.add_argument("--cache", default="runs/verifier-cache")
+    parser.add_argument("--limit-synthetic", type=int, default=400)
+    parser.add_argument("--limit-generated", type=int, default=500)
+
+
+def report_set(args: argparse.Namespace):
+    """The dev report set as the flags of :func:`add_report_set_arguments` pick it: every real row,
+    and the first ``--limit-synthetic`` synthetic and ``--limit-generated`` generated negatives."""
+    from qa.reader.evaluation import negative_kind
+
+    examples = dev_report_examples(args.data, args.adversarial)
+    synthetic = [e for e in examples if negative_kind(e) == "synthetic"][: args.limit_synthetic]
+    generated = [e for e in examples if negative_kind(e) == "generated"][: args.limit_generated]
+    return [e for e in examples if negative_kind(e) in ("answerable", "real")] + synthetic + generated
+
+
 def cached_predictions(reader: ExtractiveReader, examples, cache_dir: Path) -> list[Prediction]:
     """The reader's predictions, cached by reader weights and examples (reading is the slow part)."""
     weights = Path(reader.source) / "model.safetensors"
@@ -118,12 +138,8 @@ class _Fixed:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--reader", default="qa/models/reader")
-    parser.add_argument("--data", nargs="+", default=DEFAULT_DATA)
-    parser.add_argument("--adversarial", default="runs/abst/adversarial.jsonl")
+    add_report_set_arguments(parser)
     parser.add_argument("--held-out", nargs="*", default=["train/data/news_dev.jsonl"])
-    parser.add_argument("--cache", default="runs/verifier-cache")
-    parser.add_argument("--limit-synthetic", type=int, default=400)
-    parser.add_argument("--limit-generated", type=int, default=500)
     parser.add_argument("--write-card", action="store_true", help="store the verifier in the reader's card")
     parser.add_argument("--calibrate", action="store_true",
                         help="also refit the reader's own calibration and threshold on the dev report set "
@@ -131,12 +147,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", default=None, help="also write the figures here")
     args = parser.parse_args(argv)
 
-    from qa.reader.evaluation import calibrate, negative_kind
+    from qa.reader.evaluation import calibrate
 
-    examples = dev_report_examples(args.data, args.adversarial)
-    synthetic = [e for e in examples if negative_kind(e) == "synthetic"][: args.limit_synthetic]
-    generated = [e for e in examples if negative_kind(e) == "generated"][: args.limit_generated]
-    examples = [e for e in examples if negative_kind(e) in ("answerable", "real")] + synthetic + generated
+    examples = report_set(args)
     reader = ExtractiveReader(args.reader)
     card = reader.card.without_verifier()
     predictions = cached_predictions(reader, examples, Path(args.cache))
