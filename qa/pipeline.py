@@ -27,7 +27,7 @@ from qa.retriever.index import MANIFEST, VECTOR_CACHE, IndexRecipe, load_or_buil
 from qa.retriever.retriever import Retriever, SearchIndex
 from qa.retriever.store import VectorStore
 from qa.retriever.vector_cache import EmbeddingCache
-from qa.types import Answer, Citation, Passage
+from qa.types import Answer, Citation, Passage, confidence_level
 
 #: Alternatives whose confidence is below this are noise, not alternatives.
 _ALTERNATIVE_FLOOR = 0.01
@@ -318,8 +318,9 @@ class Pipeline:
         others = (answer_of(item) for item in ranked[1:] if item[0] >= _ALTERNATIVE_FLOOR)
         alternatives = choose_alternatives(best, others, self.settings.alternatives,
                                            {p.chunk.id: p.chunk for p in passages})
-        if best.score >= threshold:
-            return replace(best, alternatives=alternatives, passages=passages)
+        level = confidence_level(best.score, threshold, card.confident_threshold)
+        if level is not None:
+            return replace(best, alternatives=alternatives, passages=passages, confidence_level=level)
         return Answer(question=question, text=None, score=best.score, alternatives=[best, *alternatives],
                       passages=passages)
 

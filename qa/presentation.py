@@ -2,9 +2,9 @@
 the chat UI (:mod:`qa.ui.render`) as escaped Markdown. Pure functions over answers; no Gradio.
 
 The pieces: the citation's place (:func:`where`), clipping (:func:`clip`), the quoted sentence split
-around the answer (:func:`quote_parts`), the alternatives as listed (:func:`listed_alternatives`),
-the no-answer text (:func:`no_answer_text`), and the one translation of a library error into a
-message (:func:`error_message`).
+around the answer (:func:`quote_parts`), the wording of a tentative answer (:func:`tentative_words`),
+the alternatives as listed (:func:`listed_alternatives`), the no-answer text (:func:`no_answer_text`),
+and the one translation of a library error into a message (:func:`error_message`).
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 
 from qa.errors import QAError
-from qa.types import Answer, Citation, Passage
+from qa.types import TENTATIVE, Answer, Citation, Passage
 
 _SPACES = re.compile(r"\s+")
 
@@ -53,6 +53,15 @@ def quote_parts(answer: Answer) -> tuple[str, str, str]:
     before = one_line(c.quote[: c.start - c.quote_start]).lstrip()
     after = one_line(c.quote[c.end - c.quote_start :]).rstrip()
     return before, one_line(answer.text), after
+
+
+def tentative_words(answer: Answer) -> tuple[str, str] | None:
+    """What goes before and after a tentative answer's text ("Possibly: … — low confidence; check the
+    quote"); None for a confident one. Its confidence is between the answer threshold and the card's
+    confident level: right less often (the model card says how often), so the reader is asked to check."""
+    if answer.confidence_level != TENTATIVE:
+        return None
+    return "Possibly: ", " \u2014 low confidence; check the quote"
 
 
 @dataclass(frozen=True)
@@ -115,7 +124,8 @@ def plain_text(answer: Answer, *, threshold: float, multi_document: bool = False
         return "\n".join(lines)
     c = answer.citation
     before, text, after = quote_parts(answer)
-    lines.append(f"Answer: {text}   (confidence {answer.score:.2f})")
+    before_text, after_text = tentative_words(answer) or ("Answer: ", "")
+    lines.append(f"{before_text}{text}{after_text}   (confidence {answer.score:.2f})")
     lines.append(f"Quote:  \u201c{before}[[{text}]]{after}\u201d")
     lines.append(f"Source: {c.document}, {c.label}, characters {c.start}-{c.end}")
     for alt in listed_alternatives(answer):

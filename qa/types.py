@@ -4,7 +4,8 @@ Score scales, kept apart on purpose:
 - ``Passage.score``: reciprocal-rank-fusion score of retrieval (higher is better, not a probability);
   ``Passage.similarity``: cosine similarity of question and chunk embeddings, in [-1, 1].
 - ``Answer.score``: the reader's confidence that the span answers the question, in [0, 1];
-  the answer threshold applies to this score alone.
+  the answer threshold applies to this score alone, and so does the confident level
+  (``Answer.confidence_level``, see :func:`confidence_level`).
 """
 
 from __future__ import annotations
@@ -58,6 +59,20 @@ class Citation:
         return where
 
 
+#: An answer's confidence levels (``Answer.confidence_level``): at or above the reader card's confident
+#: threshold, and between the answer threshold and it (shown as "Possibly: ..." to be checked).
+CONFIDENT, TENTATIVE = "confident", "tentative"
+
+
+def confidence_level(score: float, threshold: float, confident_threshold: float | None) -> str | None:
+    """The level of an answer of ``score``: None below ``threshold`` (it is not given), then
+    :data:`TENTATIVE` below ``confident_threshold``, else :data:`CONFIDENT`. Without a confident
+    threshold every given answer is confident: nothing was measured to say otherwise."""
+    if score < threshold:
+        return None
+    return TENTATIVE if confident_threshold is not None and score < confident_threshold else CONFIDENT
+
+
 @dataclass(frozen=True)
 class Answer:
     """The reply to one question. ``text is None`` means the corpus does not answer it."""
@@ -69,6 +84,9 @@ class Answer:
     alternatives: list["Answer"] = field(default_factory=list)
     passages: list[Passage] = field(default_factory=list)
     rewritten_question: str | None = None
+    #: :data:`CONFIDENT` or :data:`TENTATIVE` for the answer given; None when none is (an abstention)
+    #: and for alternatives, which are listed, not given.
+    confidence_level: str | None = None
 
     @property
     def answered(self) -> bool:
@@ -88,6 +106,7 @@ class Answer:
             "rewritten_question": self.rewritten_question,
             "text": self.text,
             "score": self.score,
+            "confidence_level": self.confidence_level,
             "citation": None if self.citation is None else {**asdict(self.citation), "label": self.citation.label},
             "alternatives": [a.to_dict() for a in self.alternatives],
             "passages": [p.to_dict() for p in self.passages],

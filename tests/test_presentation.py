@@ -81,6 +81,20 @@ def test_the_chat_reply_shows_the_quote_with_the_answer_marked_then_the_citation
     assert sources["metadata"]["status"] == "done"
 
 
+def test_a_tentative_answer_is_worded_as_one_in_the_cli_and_the_chat():
+    tentative = cited("at least\n2,000", 0.52, confidence_level="tentative")
+    assert presentation.plain_text(tentative, threshold=0.33).splitlines()[0] == (
+        "Possibly: at least 2,000 \u2014 low confidence; check the quote   (confidence 0.52)")
+    e = render.escape_text
+    assert render.answer_markdown(tentative).splitlines()[0] == (
+        f"**Possibly: \u201c{e('at least 2,000')}\u201d** \u2014 low confidence; check the quote")
+    # A confident answer (or one from a card without levels) is shown as it always was.
+    for level in ("confident", None):
+        answer = cited("at least\n2,000", 0.95, confidence_level=level)
+        assert presentation.plain_text(answer, threshold=0.33).startswith("Answer: at least 2,000   (confidence")
+        assert render.answer_markdown(answer).startswith(f"**\u201c{e('at least 2,000')}\u201d**\n")
+
+
 def test_errors_become_one_line_messages_and_anything_else_surfaces():
     assert presentation.error_message(QuestionError("the question\nis empty")) == "the question is empty"
     assert presentation.error_message(CorpusError("")) == "CorpusError"

@@ -151,6 +151,8 @@ def write_card(model_dir: str | Path, card: ReaderCard, metrics: dict) -> Path:
     data = {"scale": card.scale, "bias": card.bias, "answer_threshold": card.answer_threshold}
     if card.verifier is not None:
         data["verifier"] = card.verifier.to_dict()
+    if card.confident_threshold is not None:
+        data["confident_threshold"] = card.confident_threshold
     data["metrics"] = metrics
     path.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
     return path

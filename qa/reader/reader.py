@@ -32,6 +32,11 @@ class ReaderCard:
     With a ``verifier`` (see qa/reader/verifier.py), an answer's score is the verifier's probability
     that it is right, and :attr:`threshold` is the verifier's; without one, the calibrated margin and
     ``answer_threshold``.
+
+    ``confident_threshold`` is the score (on the same scale) from which a given answer is "confident"
+    rather than "tentative" (:func:`qa.types.confidence_level`), fitted on dev data by
+    train/fit_confidence_levels.py; None (a card that was never fitted, a hub reader) calls every
+    given answer confident, as before levels existed.
     """
 
     scale: float = 1.0
@@ -39,6 +44,7 @@ class ReaderCard:
     answer_threshold: float = 0.5
     metrics: dict | None = None
     verifier: Verifier | None = None
+    confident_threshold: float | None = None
 
     @classmethod
     def load(cls, model_dir: str | Path) -> "ReaderCard":
@@ -48,9 +54,10 @@ class ReaderCard:
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
             verifier = Verifier.from_dict(data["verifier"]) if data.get("verifier") else None
+            confident = data.get("confident_threshold")
             return cls(scale=float(data.get("scale", 1.0)), bias=float(data.get("bias", 0.0)),
                        answer_threshold=float(data.get("answer_threshold", 0.5)), metrics=data.get("metrics"),
-                       verifier=verifier)
+                       verifier=verifier, confident_threshold=None if confident is None else float(confident))
         except (ValueError, KeyError, TypeError) as exc:
             raise ReaderError(f"the reader card {path} is damaged: {exc}") from exc
 
@@ -60,7 +67,11 @@ class ReaderCard:
         return self.verifier.threshold if self.verifier is not None else self.answer_threshold
 
     def without_verifier(self) -> "ReaderCard":
-        return replace(self, verifier=None)
+        """The card scoring by the reader's own calibrated margin. A confident level fitted on the
+        verifier's scale means nothing on that one, so it goes too."""
+        if self.verifier is None:
+            return self
+        return replace(self, verifier=None, confident_threshold=None)
 
     def answer_score(self, question: str, context: str, candidate: SpanCandidate,
                      candidates: list[SpanCandidate], *, lead_in: str = "") -> float:

@@ -61,12 +61,14 @@ def quote_markdown(answer: Answer) -> str:
 
 
 def answer_markdown(answer: Answer) -> str:
-    """The reply itself: the answer, the sentence it is quoted from with the answer marked, its citation
-    and confidence, then the ranked alternatives."""
+    """The reply itself: the answer (worded as tentative when it is), the sentence it is quoted from with
+    the answer marked, its citation and confidence, then the ranked alternatives."""
     c = answer.citation
     lines = [understood_as(answer), ""] if answer.rewritten_question else []
+    # A tentative answer is worded as one; the words are ours, with no user or document text to escape.
+    before, after = presentation.tentative_words(answer) or ("", "")
     lines += [
-        f"**\u201c{escape_text(answer.text)}\u201d**",
+        f"**{before}\u201c{escape_text(answer.text)}\u201d**{after}",
         "",
         quote_markdown(answer),
         "",
