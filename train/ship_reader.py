@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import shlex
 import shutil
 import sys
@@ -217,6 +218,25 @@ def model_card(stages: list[dict], card, dev: dict, held_out: dict[str, dict], a
         lines += [f"- {k}: {v}" for k, v in article.items()] + [""]
     lines += [f"Size on disk: {size_mb:.0f} MB.", ""]
     return "\n".join(lines)
+
+
+def write_card_section(model_dir: str | Path, title: str, lines: list[str]) -> Path:
+    """Put ``## title`` with ``lines`` into the model card (README.md) beside a reader's weights: in place
+    of the section of that title, or before the closing size line. Scripts that judge or tune a shipped
+    reader after :func:`model_card` wrote its card (train/abstention_rule.py, train/fit_confidence_levels.py)
+    record their figures this way; shipping a reader again writes a fresh card without them."""
+    path = Path(model_dir) / "README.md"
+    text = path.read_text(encoding="utf-8") if path.is_file() else ""
+    section = "\n".join([f"## {title}", "", *lines, ""]) + "\n"
+    pattern = re.compile(rf"^## {re.escape(title)}\n.*?(?=^## |^Size on disk|\Z)", re.S | re.M)
+    if pattern.search(text):
+        text = pattern.sub(lambda _: section, text, count=1)
+    elif "\nSize on disk" in text:
+        text = text.replace("\nSize on disk", "\n" + section + "Size on disk", 1)
+    else:
+        text = text.rstrip("\n") + ("\n\n" if text else "") + section
+    path.write_text(text, encoding="utf-8")
+    return path
 
 
 if __name__ == "__main__":
