@@ -100,3 +100,15 @@ def test_a_passing_candidate_gets_the_chosen_cut_as_its_threshold_and_the_verdic
     assert card.metrics == {"dev": {"f1": 76.0}, "shipping_rule": {"ships": True, "chosen_threshold": 0.4123}}
     assert "## Shipping rule\n\nVerdict: ships.\n" in (tmp_path / "README.md").read_text()
 
+
+def test_the_shipped_card_loads_with_the_cut_and_the_level_it_was_judged_at():
+    """Shipping a reader writes a fresh card: refit its level (train/fit_confidence_levels.py) after the
+    rule's cut is written (train/abstention_rule.py --write-card)."""
+    card = ReaderCard.load(SHIPPED_READER_DIR)
+    levels = card.metrics["confidence_levels"]
+    # The confident level was fitted above this very threshold (refit it when the threshold changes).
+    assert levels["answer_threshold"] == card.threshold < card.confident_threshold == levels["confident_threshold"] < 1
+    rule = card.metrics.get("shipping_rule")
+    if rule is None:
+        pytest.skip("the shipped reader predates the shipping rule of issue 27 (train/abstention_rule.py)")
+    assert rule["ships"] and rule["chosen_threshold"] == card.answer_threshold
