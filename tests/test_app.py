@@ -480,6 +480,18 @@ def test_an_unanswerable_question_gets_a_plain_doesnt_say(chat, served_app):
 
 @pytest.mark.slow
 @pytest.mark.browser
+def test_a_low_confidence_answer_is_shown_as_tentative(chat, served_app):
+    if not served_app["shipped"]:
+        pytest.skip("the fresh-head reader's card has no confident level: its answers are all confident")
+    chat.set_number("qa-threshold", 0.0)  # a weak guess is then given: as a tentative answer, to be checked
+    main = chat.ask("What colour is the ISIS-K flag?")
+    assert main.startswith("Possibly: \u201c") and "\u2014 low confidence; check the quote" in main
+    assert re.search(r"¶\d+", main) and chat.chat.locator("mark").last.is_visible()  # the quote to check
+    chat.screenshot("tentative.png")
+
+
+@pytest.mark.slow
+@pytest.mark.browser
 def test_a_follow_up_is_rewritten_and_the_rewrite_is_shown(chat):
     chat.ask("Who is Colin Clarke?")
     chat.ask("Where is his organisation based?")

@@ -70,3 +70,25 @@ def test_abstains_on_questions_the_article_does_not_answer(shipped, question):
     answer = shipped.ask(question)
     assert answer.text is None, answer.to_dict()
     assert answer.score < shipped.answer_threshold
+
+
+def test_a_guess_below_the_threshold_given_anyway_is_tentative(shipped):
+    """With the threshold at 0 the reader's weak guess is given, and worded as one (issue 27's levels)."""
+    guess = shipped.ask(UNANSWERABLE[3], threshold=0.0)
+    assert guess.text is not None and guess.score < shipped.reader.card.confident_threshold
+    assert guess.confidence_level == "tentative" and guess.to_dict()["confidence_level"] == "tentative"
+    assert shipped.ask(ARTICLE_QUESTIONS[0][0]).confidence_level in ("confident", "tentative")
+
+
+def test_the_cli_says_a_tentative_answer_is_one(tmp_path):
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    out = subprocess.run([sys.executable, "-m", "qa", "ask", "--threshold", "0", "--corpus", str(ARTICLE),
+                          "--index-dir", str(tmp_path / "index"), UNANSWERABLE[3]],
+                         capture_output=True, text=True, cwd=ROOT, timeout=300)
+    assert out.returncode == 0, out.stderr
+    first = out.stdout.splitlines()[0]
+    assert first.startswith("Possibly: ") and "\u2014 low confidence; check the quote   (confidence 0." in first
