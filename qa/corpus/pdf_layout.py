@@ -89,8 +89,11 @@ def _drop_gutter(page: list[Line]) -> list[Line]:
 
 
 def _drop_markers(lines: list[Line], body: float) -> list[Line]:
-    """Without footnote markers that PDFium gives as lines of their own (a small raised "1")."""
-    return [line for line in lines if not (re.fullmatch(r"\d{1,3}|[*\u2020\u2021]", line.text) and line.size < body * 0.85)]
+    """Without footnote markers that PDFium gives as lines of their own (a small raised "1"), nor
+    bullets drawn apart from their items (a lone "!" where a symbol font maps a bullet so)."""
+    return [line for line in lines
+            if not (re.fullmatch(r"\d{1,3}|[*\u2020\u2021]", line.text) and line.size < body * 0.85)
+            and not (len(line.text) == 1 and not line.text.isalnum())]
 
 
 def _body_size(lines: list[Line]) -> float:

@@ -84,10 +84,12 @@ _BARE_NUMBER = re.compile(r"^[\W\d_]*\d[\W\d_]*$")
 
 def chunk_statistics(chunks) -> dict:
     """What the chunks look like: count, median characters, the share of fragments, and chunks that
-    are only a number (a page or line number) or a line repeated across a document (a running header)."""
+    are only a number (a page or line number) or a line repeated three times or more in a document
+    (a running header; table rows, which may repeat a cell, are not counted)."""
     sizes = [len(c.text) for c in chunks]
-    repeats = Counter((c.doc_id, " ".join(c.text.split()).lower()) for c in chunks)
-    repeated = sum(1 for c in chunks if repeats[(c.doc_id, " ".join(c.text.split()).lower())] >= 3)
+    prose = [c for c in chunks if c.kind != "table"]
+    repeats = Counter((c.doc_id, " ".join(c.text.split()).lower()) for c in prose)
+    repeated = sum(1 for c in prose if repeats[(c.doc_id, " ".join(c.text.split()).lower())] >= 3)
     return {"chunks": len(chunks), "median_chars": statistics.median(sizes) if sizes else 0,
             "under_40_chars": round(100 * sum(s < FRAGMENT_CHARS for s in sizes) / max(1, len(sizes)), 1),
             "bare_numbers": sum(bool(_BARE_NUMBER.match(c.text)) for c in chunks),
