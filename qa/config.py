@@ -448,7 +448,10 @@ class ServeSettings(Declared):
     host: str = setting("127.0.0.1", help="address to listen on")
     port: int = setting(7860, minimum=0, maximum=65535, help="port")
     feedback_file: str = setting("feedback.jsonl", help="JSONL file the 👍/👎 verdicts are appended to")
-    max_upload_mb: float = setting(2.0, minimum=0.001, help="largest document a user may upload, in MB")
+    #: None, the default, keeps one limit for every way in: the pipeline's max_file_mb (50 MB).
+    max_upload_mb: float | None = setting(None, minimum=0.001, parse=_float_or_off,
+                                          help="largest document a user may upload, in MB; none means the "
+                                               "pipeline's max_file_mb (the limit of qa add and the corpus)")
     #: The pipeline's models are shared, not copied, by the workers.
     concurrency: int = setting(4, minimum=1, help="questions answered at once")
     allow_library_uploads: bool = setting(False, help="show an 'Add to the library' button that lets any user add "
@@ -456,8 +459,13 @@ class ServeSettings(Declared):
                                                       "stay private to the session)")
 
     @property
-    def max_upload_bytes(self) -> int:
-        return int(self.max_upload_mb * 1024 * 1024)
+    def max_upload_bytes(self) -> int | None:
+        """The upload limit when set apart from the pipeline's (see :meth:`upload_bytes`), else None."""
+        return None if self.max_upload_mb is None else int(self.max_upload_mb * 1024 * 1024)
+
+    def upload_bytes(self, settings: Settings) -> int:
+        """The largest upload accepted, in bytes: ``max_upload_mb`` when set, else ``settings.max_file_mb``."""
+        return self.max_upload_bytes if self.max_upload_bytes is not None else settings.max_file_bytes
 
 
 # --- training -------------------------------------------------------------------------------------

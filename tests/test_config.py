@@ -97,6 +97,7 @@ def test_the_command_warns_about_an_unknown_variable():
 def test_serve_and_training_options_are_declared_the_same_way():
     serve = ServeSettings.from_env({"QA_PORT": "8000", "QA_MAX_UPLOAD_MB": "0.5"})
     assert (serve.port, serve.max_upload_bytes, serve.host) == (8000, 512 * 1024, "127.0.0.1")
+    assert ServeSettings.from_env({"QA_MAX_UPLOAD_MB": "none"}).upload_bytes(Settings()) == 50 * 1024 * 1024
     with pytest.raises(ValueError, match="port must be between 0 and 65535"):
         ServeSettings.from_env({"QA_PORT": "70000"})
     parser = TrainConfig.add_arguments(argparse.ArgumentParser())

@@ -208,16 +208,19 @@ def suggested_questions(documents: list[Document], limit: int = 5) -> list[str]:
 def build_app(pipeline: Pipeline, *, feedback_path: str | os.PathLike = DEFAULT_FEEDBACK_FILE,
               examples: list[str] | tuple[str, ...] | None = None, title: str = "Ask the article",
               corpus_name: str = "the article",
-              max_upload_bytes: int = DEFAULT_MAX_UPLOAD_BYTES, concurrency: int = DEFAULT_CONCURRENCY,
+              max_upload_bytes: int | None = None, concurrency: int = DEFAULT_CONCURRENCY,
               allow_library_uploads: bool = False) -> gr.Blocks:
     """The chat page over ``pipeline`` (shared by every session; its index and models load in the
     background as soon as the app is built, with progress on the page).
 
     ``corpus_name`` is how the page calls the shared corpus ("the article", "the documents").
-    ``allow_library_uploads`` adds an "Add to the library" button: a session's uploads then join the
+    ``max_upload_bytes`` is the largest file a user may upload (None: the pipeline's ``max_file_mb``,
+    the limit of ``qa add``). ``allow_library_uploads`` adds an "Add to the library" button: a session's uploads then join the
     shared corpus, on disk, for every user. Off, uploads stay private to their session.
     """
     feedback = FeedbackLog(feedback_path)
+    if max_upload_bytes is None:
+        max_upload_bytes = pipeline.settings.max_file_bytes
     startup = WarmUp(pipeline).start()
     examples = list(ARTICLE_EXAMPLES if examples is None else examples)
 
@@ -344,12 +347,16 @@ def build_app(pipeline: Pipeline, *, feedback_path: str | os.PathLike = DEFAULT_
         gr.api(ask, api_name="ask")
 
     demo.queue(default_concurrency_limit=concurrency)
+    demo.max_upload_bytes = max_upload_bytes  # what launch() tells gradio to accept
     return demo
 
 
 def launch(demo: gr.Blocks, *, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT,
-           max_upload_bytes: int = DEFAULT_MAX_UPLOAD_BYTES, block: bool = True):
-    """Serve ``demo`` on ``host:port``, offline (no share link, no analytics, no server-side rendering)."""
+           max_upload_bytes: int | None = None, block: bool = True):
+    """Serve ``demo`` on ``host:port``, offline (no share link, no analytics, no server-side rendering).
+    ``max_upload_bytes`` defaults to the limit :func:`build_app` gave the page."""
+    if max_upload_bytes is None:
+        max_upload_bytes = getattr(demo, "max_upload_bytes", DEFAULT_MAX_UPLOAD_BYTES)
     return demo.launch(
         server_name=host, server_port=port, share=False, inbrowser=False, ssr_mode=False,
         max_file_size=max_upload_bytes, prevent_thread_lock=not block, quiet=not block,
@@ -379,14 +386,14 @@ def run(args: argparse.Namespace, *, starting_page=None) -> int:
     demo = build_app(pipeline, feedback_path=options.feedback_file, examples=suggested_questions(documents),
                      title="Ask the documents" if multi else "Ask the article",
                      corpus_name="the documents" if multi else "the article",
-                     max_upload_bytes=options.max_upload_bytes, concurrency=options.concurrency,
+                     max_upload_bytes=options.upload_bytes(pipeline.settings), concurrency=options.concurrency,
                      allow_library_uploads=options.allow_library_uploads)
     print(f"Serving on http://{options.host}:{options.port} (feedback: {Path(options.feedback_file).absolute()})",
           file=sys.stderr)
     if starting_page is not None:
         starting_page.stop()
     try:
-        launch(demo, host=options.host, port=options.port, max_upload_bytes=options.max_upload_bytes)
+        launch(demo, host=options.host, port=options.port)
     except OSError as exc:
         print(f"qa serve: error: {exc}", file=sys.stderr)
         return 2

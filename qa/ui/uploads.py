@@ -20,7 +20,8 @@ from qa.retriever.retriever import SearchIndex
 
 #: File types a user may upload (the formats ``qa.corpus`` reads).
 UPLOAD_SUFFIXES = SUPPORTED_SUFFIXES
-DEFAULT_MAX_UPLOAD_BYTES = ServeSettings().max_upload_bytes
+#: The upload limit of the default settings: the pipeline's max_file_mb, the same as ``qa add``'s.
+DEFAULT_MAX_UPLOAD_BYTES = ServeSettings().upload_bytes(Settings())
 
 
 @dataclass(frozen=True)
