@@ -15,16 +15,21 @@ from pathlib import Path
 
 from qa.config import Settings
 from qa.corpus.documents import Document, corpus_files, load_document
+from qa.corpus.unsupported import check_type, hidden, not_read_in, unsupported_type
 from qa.errors import CorpusError
 from qa.files import atomic_replace
 
 
 def library_folder(settings: Settings) -> Path:
-    """The folder documents are added to; CorpusError when the settings name none."""
+    """The folder documents are added to; CorpusError when the settings name none.
+
+    A corpus path that does not exist yet and is not named like a document ("papers", "~/qa-library/")
+    is a folder to be: :func:`add_files` creates it, as it does ``library_dir``.
+    """
     if settings.library_dir is not None:
         return Path(settings.library_dir)
     for path in settings.corpus:
-        if Path(path).is_dir():
+        if Path(path).is_dir() or (not Path(path).exists() and unsupported_type(Path(path).name) is not None):
             return Path(path)
     raise CorpusError("the corpus has no folder to add documents to; set QA_LIBRARY_DIR (--library-dir) "
                       "to a folder")
@@ -46,20 +51,20 @@ def add_files(settings: Settings, paths, *, names: dict[str, str] | None = None)
     A file whose name is already in the library replaces it (the document changed); one whose
     document name (the file name without its suffix) belongs to another document of the corpus is
     refused. ``names`` maps a path to the file name to store it under (uploads carry temporary names).
-    Raises CorpusError only when a path is missing or the library has no folder.
+    Every file of a folder that is not read is refused by name (its type, with what to do about it).
+    Raises CorpusError only when a path is missing, a folder holds nothing at all, or the library has
+    no folder.
     """
     folder = library_folder(settings)
     folder.mkdir(parents=True, exist_ok=True)
     names = names or {}
-    files = [Path(p) for p in paths if Path(p).is_file()]
-    folders = [p for p in paths if not Path(p).is_file()]
-    if folders:
-        files += corpus_files(folders)
-    taken = _names_in_corpus(settings, folder)
     result = Added()
+    files = _files_to_add(paths, result.refused)
+    taken = _names_in_corpus(settings, folder)
     for path in files:
         name = names.get(str(path), path.name)
         try:
+            check_type(path, name)
             document = load_document(path, name=name, max_bytes=settings.max_file_bytes, profile=settings.text_profile,
                                      pdf_reader=settings.pdf_reader)
         except CorpusError as exc:
@@ -80,6 +85,27 @@ def add_files(settings: Settings, paths, *, names: dict[str, str] | None = None)
         taken[document.id] = target.resolve()
         result.added.append(document)
     return result
+
+
+def _files_to_add(paths, refused: list[CorpusError]) -> list[Path]:
+    """The files named in ``paths`` and the supported files of the folders there; what a folder holds
+    that is not read is added to ``refused``."""
+    files: list[Path] = []
+    for raw in paths:
+        path = Path(raw)
+        if path.is_file():
+            files.append(path)
+            continue
+        if not path.is_dir():
+            raise CorpusError(f"path not found: {path}")
+        not_read = not_read_in(path)
+        try:
+            files += [f for f in corpus_files(path) if not hidden(f)]
+        except CorpusError:  # nothing readable in it: its files are named below, or it is empty
+            if not not_read:
+                raise
+        refused += not_read
+    return files
 
 
 def remove_file(settings: Settings, name: str) -> Path:

@@ -307,7 +307,7 @@ def test_bad_uploads_are_refused_one_by_one_and_lose_nothing(tmp_path):
         "lighthouse.html: a document named 'lighthouse' is already in the corpus; rename the file to add it",
         "cbc.md: a document named 'cbc' is already in the corpus; rename the file to add it",
         "binary.txt is not a text file",
-        "slides.pptx: unsupported file type .pptx; use .txt, .md, .html, .pdf or .docx",
+        "slides.pptx: unsupported file type .pptx; export it as PDF",
     ]
     good = write(tmp_path, "keeper.txt", LIGHTHOUSE)
     session2, added2, problems2 = add_uploads(pipeline, session, [files[0], good])

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from qa.config import ServeSettings, Settings
 from qa.corpus.documents import SUPPORTED_SUFFIXES, Document, describe_size, load_document
+from qa.corpus.unsupported import check_type
 from qa.errors import CorpusError
 from qa.retriever.retriever import SearchIndex
 
@@ -39,6 +40,7 @@ def read_upload(path: str | os.PathLike, *, max_bytes: int = DEFAULT_MAX_UPLOAD_
                 pdf_reader: str = Settings.pdf_reader) -> Document:
     """Read one uploaded file into a document; raises :class:`CorpusError` with a message for the user."""
     name = name or Path(path).name
+    check_type(path, name)  # with what to do about it: "save it as .docx", "export it as PDF"
     return load_document(path, name=name, source=f"upload: {name}", max_bytes=max_bytes, profile=profile,
                          pdf_reader=pdf_reader)
 
