@@ -48,9 +48,10 @@ def _pipeline(args):
 
 def format_answer(answer, pipeline) -> str:
     """The human-readable reply (see :func:`qa.presentation.plain_text`)."""
-    from qa.presentation import plain_text
+    from qa.presentation import corpus_name, plain_text
 
-    return plain_text(answer, threshold=pipeline.answer_threshold, multi_document=len(pipeline.documents) > 1)
+    return plain_text(answer, threshold=pipeline.answer_threshold, multi_document=len(pipeline.documents) > 1,
+                      single=corpus_name(pipeline.documents))
 
 
 def _add_ask(sub) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from pathlib import Path
 
 from qa.errors import QAError
 from qa.types import TENTATIVE, Answer, Citation, Passage
@@ -82,14 +83,28 @@ def listed_alternatives(answer: Answer) -> list[Listed]:
             for a in answer.alternatives if a.text is not None and a.citation is not None]
 
 
-def no_answer_phrase(multi_document: bool) -> str:
-    """What to call the corpus in "… doesn't say": the article, or the documents."""
-    return "The documents don't say" if multi_document else "The article doesn't say"
+#: The shipped article's file: the only corpus called "the article".
+ARTICLE_FILE = "cbc-explains-isis-k.txt"
 
 
-def no_answer_text(answer: Answer, *, multi_document: bool, threshold: float) -> tuple[str, str]:
+def corpus_name(documents) -> str:
+    """What to call a corpus of these documents (anything with a ``source``): "the article" (the shipped
+    one), "the document" (one of the user's own) or "the documents"."""
+    if len(documents) != 1:
+        return "the documents"
+    return "the article" if Path(documents[0].source).name == ARTICLE_FILE else "the document"
+
+
+def no_answer_phrase(multi_document: bool, single: str = "the article") -> str:
+    """What to call the corpus in "… doesn't say": the documents, or ``single`` when there is one
+    ("the article" for the shipped one, "the document" for a user's own; see :func:`corpus_name`)."""
+    return "The documents don't say" if multi_document else f"{single[:1].upper()}{single[1:]} doesn't say"
+
+
+def no_answer_text(answer: Answer, *, multi_document: bool, threshold: float,
+                   single: str = "the article") -> tuple[str, str]:
     """The plain "doesn't say" as (headline, why): the why gives the best confidence and the threshold."""
-    return (f"{no_answer_phrase(multi_document)}.",
+    return (f"{no_answer_phrase(multi_document, single)}.",
             f"No passage answers this question with enough confidence (best {answer.score:.2f}, "
             f"threshold {threshold:.2f}).")
 
@@ -108,7 +123,7 @@ def error_message(exc: QAError | ValueError) -> str:
 
 
 def plain_text(answer: Answer, *, threshold: float, multi_document: bool = False,
-               closest: int = 3) -> str:
+               closest: int = 3, single: str = "the article") -> str:
     """The reply as plain text (the ``qa ask`` output): answer and confidence, the quote with the
     answer marked ``[[like this]]``, the citation, then the alternatives; or the plain "doesn't say"
     with the closest passages."""
@@ -117,7 +132,7 @@ def plain_text(answer: Answer, *, threshold: float, multi_document: bool = False
         lines.append(f"(understood as: {understood_as(answer)})")
     if answer.text is None:
         headline, why = no_answer_text(answer, multi_document=multi_document,
-                                       threshold=threshold)
+                                       threshold=threshold, single=single)
         lines.append(f"{headline} {why}")
         for p in answer.passages[:closest]:
             lines.append(f"  closest: {passage_label(p)}: {clip(p.chunk.text, 160)}")

@@ -67,6 +67,19 @@ def test_no_answer_is_said_the_same_way_in_the_cli_and_the_ui():
     assert presentation.no_answer_text(answer, multi_document=True, threshold=0.33)[0] == "The documents don't say."
 
 
+def test_only_the_shipped_article_is_called_the_article():
+    article, paper, notes = (SimpleNamespace(source=s) for s in ("/x/corpus/cbc-explains-isis-k.txt",
+                                                                 "upload: paper.pdf", "/lib/notes.txt"))
+    assert [presentation.corpus_name(d) for d in ([article], [paper], [article, paper], [notes, paper])] == [
+        "the article", "the document", "the documents", "the documents"]
+    answer = Answer(question="What does DPR stand for?", text=None, score=0.1, passages=[])
+    assert presentation.no_answer_text(answer, multi_document=False, threshold=0.3,
+                                       single="the document")[0] == "The document doesn't say."
+    assert presentation.plain_text(answer, threshold=0.3, single="the document").startswith("The document doesn't")
+    assert render.answer_messages(answer, multi_document=False, threshold=0.3, single="the document")[0][
+        "content"].startswith("**" + render.escape_text("The document doesn't say.") + "**")
+
+
 def test_the_chat_reply_shows_the_quote_with_the_answer_marked_then_the_citation():
     answer = cited("at least\n2,000", alternatives=[cited("Kumar", 0.3)])
     lines = render.answer_markdown(answer).splitlines()

@@ -23,6 +23,7 @@ from qa.corpus.documents import Document, read_corpus
 from qa.errors import QAError
 from qa.feedback import FeedbackError, FeedbackLog
 from qa.pipeline import Pipeline
+from qa.presentation import corpus_name as corpus_name_of
 from qa.presentation import error_message
 from qa.types import Answer
 from qa.ui import render
@@ -190,9 +191,16 @@ def describe_session(session: SessionCorpus | None, problems: list[str] = (), *,
     return "\n".join(lines)
 
 
+def reply_messages(pipeline: Pipeline, session: SessionCorpus | None, answer: Answer, threshold: float) -> list[dict]:
+    """The chat messages of ``answer``, worded for what this session asks of: "the article" only for the
+    shipped one, "the document" for one of the user's own, "the documents" for several."""
+    name = corpus_name_of(pipeline.documents + list(session.documents if session else ()))
+    return render.answer_messages(answer, multi_document=name == "the documents", threshold=threshold, single=name)
+
+
 def suggested_questions(documents: list[Document], limit: int = 5) -> list[str]:
     """Example questions: the article's, or the question-shaped headings of other documents."""
-    if [Path(d.source).name for d in documents] == ["cbc-explains-isis-k.txt"]:
+    if corpus_name_of(documents) == "the article":
         return list(ARTICLE_EXAMPLES)
     found = []
     for d in documents:
@@ -224,9 +232,6 @@ def build_app(pipeline: Pipeline, *, feedback_path: str | os.PathLike = DEFAULT_
     startup = WarmUp(pipeline).start()
     examples = list(ARTICLE_EXAMPLES if examples is None else examples)
 
-    def multi_document(session: SessionCorpus | None) -> bool:
-        return len(pipeline.documents) + (len(session.documents) if session else 0) > 1
-
     def respond(question, messages, turns, session, top_k, threshold):
         turns = list(turns or [])
         if not (question or "").strip():
@@ -245,7 +250,7 @@ def build_app(pipeline: Pipeline, *, feedback_path: str | os.PathLike = DEFAULT_
             return
         turns.append(Turn(question=question, answer=answer, message_index=len(messages),
                           answer_id=uuid.uuid4().hex))
-        reply = render.answer_messages(answer, multi_document=multi_document(session), threshold=threshold)
+        reply = reply_messages(pipeline, session, answer, threshold)
         yield "", messages + reply, turns
 
     def on_like(turns, data: gr.LikeData):
@@ -382,10 +387,9 @@ def run(args: argparse.Namespace, *, starting_page=None) -> int:
     except (QAError, ValueError, OSError) as exc:
         print(f"qa serve: error: {exc}", file=sys.stderr)
         return 2
-    multi = len(documents) > 1
+    name = corpus_name_of(documents)  # "the article" is only ever the shipped one
     demo = build_app(pipeline, feedback_path=options.feedback_file, examples=suggested_questions(documents),
-                     title="Ask the documents" if multi else "Ask the article",
-                     corpus_name="the documents" if multi else "the article",
+                     title=f"Ask {name}", corpus_name=name,
                      max_upload_bytes=options.upload_bytes(pipeline.settings), concurrency=options.concurrency,
                      allow_library_uploads=options.allow_library_uploads)
     print(f"Serving on http://{options.host}:{options.port} (feedback: {Path(options.feedback_file).absolute()})",

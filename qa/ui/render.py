@@ -87,10 +87,13 @@ def _listed_where(alt: presentation.Listed) -> str:
     return label if alt.document is None else f"{label}, *{escape_text(alt.document)}*"
 
 
-def no_answer_markdown(answer: Answer, *, multi_document: bool, threshold: float, closest: int = 3) -> str:
-    """The plain "doesn't say", with the closest passages instead of a guess."""
+def no_answer_markdown(answer: Answer, *, multi_document: bool, threshold: float, closest: int = 3,
+                       single: str = "the article") -> str:
+    """The plain "doesn't say" (``single``: what one document is called), with the closest passages
+    instead of a guess."""
     lines = [understood_as(answer), ""] if answer.rewritten_question else []
-    headline, why = presentation.no_answer_text(answer, multi_document=multi_document, threshold=threshold)
+    headline, why = presentation.no_answer_text(answer, multi_document=multi_document, threshold=threshold,
+                                                single=single)
     lines += [f"**{escape_text(headline)}** {escape_text(why)}"]
     if answer.passages:
         lines += ["", "The closest passages:"]
@@ -146,14 +149,15 @@ def _passage_where(p: Passage, name_document: bool) -> str:
     return f"{where} *{escape_text(p.chunk.doc_title)}*" if name_document else where
 
 
-def answer_messages(answer: Answer, *, multi_document: bool, threshold: float) -> list[dict]:
+def answer_messages(answer: Answer, *, multi_document: bool, threshold: float,
+                    single: str = "the article") -> list[dict]:
     """The chat messages of one reply: the answer with its quote (or the plain "doesn't say"), then its
     supporting paragraph and its sources, each a collapsible message (``metadata.title``), closed."""
     sources = {"role": "assistant", "content": sources_markdown(answer),
                "metadata": {"title": "Sources", "status": "done"}}
     if answer.text is None:
         return [{"role": "assistant", "content": no_answer_markdown(answer, multi_document=multi_document,
-                                                                    threshold=threshold)}, sources]
+                                                                    threshold=threshold, single=single)}, sources]
     return [
         {"role": "assistant", "content": answer_markdown(answer)},
         {"role": "assistant", "content": supporting_markdown(answer),
