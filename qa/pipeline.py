@@ -166,9 +166,11 @@ class Pipeline:
                           embedding=self.embedder.fingerprint, recipe=self.embedding_recipe,
                           index_type=s.index_type, timeout=s.milvus_timeout, rebuild=rebuild, log=log or self._log)
 
-    def with_documents(self, documents: Sequence[Document], base: VectorStore | None = None) -> VectorStore:
+    def with_documents(self, documents: Sequence[Document], base: VectorStore | None = None, *,
+                       progress=None) -> VectorStore:
         """An index of this corpus plus ``documents`` (e.g. a user's uploads), built incrementally:
-        only the new chunks are embedded, and the saved index is left untouched."""
+        only the new chunks are embedded, and the saved index is left untouched. ``progress(done, total)``,
+        when given, is called as the chunks are embedded (a batch at a time)."""
         base = base if base is not None else self.search_index()
         known = {c.doc_id for c in base.chunks}
         names = [d.id for d in documents]
@@ -177,7 +179,20 @@ class Pipeline:
             raise ValueError(f"a document named {clash[0]!r} is already in the corpus")
         chunks = chunk_corpus(list(documents), max_chars=self.settings.chunk_max_chars,
                               merge_chars=self.settings.chunk_merge_chars)
-        return base.extended(chunks, self.embed_chunks(chunks))
+        if progress is None:
+            return base.extended(chunks, self.embed_chunks(chunks))
+        return base.extended(chunks, self._embed_in_batches(chunks, progress))
+
+    def _embed_in_batches(self, chunks: list[Chunk], progress, batch: int = 32):
+        """:meth:`embed_chunks`, a batch at a time, saying how far it got (a long upload shows its progress)."""
+        import numpy as np
+
+        parts = []
+        progress(0, len(chunks))
+        for start in range(0, len(chunks), batch):
+            parts.append(self.embed_chunks(chunks[start : start + batch]))
+            progress(min(start + batch, len(chunks)), len(chunks))
+        return np.concatenate(parts) if parts else self.embed_chunks(chunks)
 
     @property
     def vector_cache(self) -> EmbeddingCache:

@@ -257,7 +257,7 @@ class FakePipeline:
         self.documents = [parse_document("Why ISIS-K poses a threat\n\nBody text here.", name="cbc.txt")]
         self.calls = []
 
-    def with_documents(self, documents, base=None):
+    def with_documents(self, documents, base=None, progress=None):
         self.calls.append(([d.id for d in documents], base))
         return ("index", base, tuple(d.id for d in documents))
 
@@ -610,6 +610,67 @@ def test_an_uploaded_pdf_is_answered_with_its_page(chat, served_app, tmp_path):
     shown = " ".join(chat.reply_text().split())
     assert "The lighthouse on Skellig Point is kept by Tomas Berg, who climbs its 112 steps twice a day." in shown
     chat.screenshot("upload-pdf.png")
+
+
+def long_report(path: Path, *, title: str) -> Path:
+    """The three-page harbour report followed by 30 pages of berth notes: long enough to take a while to add."""
+    from tests.doc_files import REPORT_PAGES, write_pdf
+
+    notes = [[("heading", f"Berth {page * 4 + n}"),
+              ("lines", [f"Berth {page * 4 + n} is leased to boat number {page * 40 + n} for a term of {n + 2} years,",
+                         f"renewed each spring at the office on quay {page + 1} when the fees are paid."])]
+             for page in range(30) for n in range(4)]
+    pages = REPORT_PAGES + [sum(notes[i : i + 4], []) for i in range(0, len(notes), 4)]
+    return write_pdf(path, pages, title=title)
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+def test_a_question_asked_while_a_pdf_is_added_waits_for_it_and_is_shown_on_the_page(chat, served_app, tmp_path):
+    import base64
+    import io
+
+    from PIL import Image
+
+    title = '<img src=x onerror="window.__xss=1"> Harbour'
+    report = long_report(tmp_path / "harbour-long.pdf", title=title)
+    broken = write(tmp_path, "broken.pdf", b"%PDF-1.7\n% cut off here")
+    chat.page.locator("#qa-upload input[type=file]").set_input_files([str(report), str(broken)])
+    chat.page.locator("#qa-session").get_by_text("\u23f3").wait_for(timeout=60_000)  # its progress is shown
+    if not served_app["shipped"]:
+        chat.set_number("qa-top-k", 1)
+    before = chat.bot_messages().count()
+    box = chat.page.locator("#qa-question textarea")
+    box.fill("Who keeps the lighthouse on Skellig Point?")
+    box.press("Enter")
+    chat.chat.get_by_text(re.compile("Still adding harbour-long.pdf, broken.pdf")).first.wait_for(timeout=30_000)
+    chat.page.wait_for_function(
+        """(before) => {
+            const chat = document.querySelector('#qa-chat');
+            return chat.querySelectorAll('[data-testid=bot]').length > before + 1
+                && !/Still adding|Retrieving passages/.test(chat.innerText);
+        }""", arg=before, timeout=180_000)
+    main = chat.bot_messages().nth(before).inner_text()
+    assert "p. 2, ¶3 · Who keeps the lighthouse?" in main and "Click this answer to see it on page 2." in main
+    assert f"Added {title}. Ask away." in chat.page.inner_text("body")  # toasts show titles as text
+    if served_app["shipped"]:
+        assert "Tomas Berg" in main
+    panel = chat.page.locator("#qa-session")
+    panel.get_by_text("broken.pdf is not a readable PDF").wait_for(timeout=30_000)  # and it cost nothing else
+    assert "harbour-long.pdf" in panel.inner_text()
+
+    chat.bot_messages().nth(before).click()  # one click from the citation
+    image = chat.page.locator("#qa-page img")
+    image.wait_for(timeout=60_000)
+    caption = chat.page.locator("#qa-page figcaption").inner_text()
+    assert caption.startswith(f"p. 2 of {title} (harbour-long.pdf): the answer in yellow")
+    assert chat.page.evaluate("typeof window.__xss") == "undefined"
+    assert chat.page.locator("#qa-page img").count() == 1 and chat.page.locator("img[src='x']").count() == 0
+    png = Image.open(io.BytesIO(base64.b64decode(image.get_attribute("src").split(",", 1)[1]))).convert("RGB")
+    assert png.width > 800 and image.evaluate("img => img.naturalWidth") == png.width
+    yellow = sum(1 for r, g, b in png.getdata() if r > 240 and 200 < g < 235 and b < 150)
+    assert yellow > 200  # the answer's characters are highlighted
+    chat.screenshot("answer-on-page.png")
 
 
 def test_serve_on_a_port_in_use_fails_at_once_with_one_line(capsys):

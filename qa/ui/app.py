@@ -9,6 +9,7 @@ uploads are read in :mod:`qa.ui.uploads`; verdicts are written by :class:`qa.fee
 from __future__ import annotations
 
 import argparse
+import html
 import os
 import sys
 import threading
@@ -27,9 +28,10 @@ from qa.presentation import corpus_name as corpus_name_of
 from qa.presentation import error_message
 from qa.types import Answer
 from qa.ui import render
+from qa.ui.pages import PageCache, page_html
 from qa.ui.options import (DEFAULT_CONCURRENCY, DEFAULT_FEEDBACK_FILE, DEFAULT_HOST, DEFAULT_PORT,  # noqa: F401
                            ServeOptions, add_arguments, build_parser, serve_options)
-from qa.ui.uploads import (DEFAULT_MAX_UPLOAD_BYTES, UPLOAD_SUFFIXES, SessionCorpus, add_to_library, add_uploads,
+from qa.ui.uploads import (DEFAULT_MAX_UPLOAD_BYTES, UPLOAD_SUFFIXES, SessionCorpus, UploadJob, add_to_library,
                            describe_size)
 
 
@@ -46,6 +48,8 @@ CSS = """
 #qa-chat mark { background: #fde68a; color: inherit; padding: 0 .15em; border-radius: .2em; }
 #qa-status p { margin: 0; }
 footer { display: none !important; }
+#qa-page img { max-width: 100%; border: 1px solid #cbd5e1; box-shadow: 0 1px 4px rgba(0,0,0,.15); }
+#qa-page figcaption { margin: .4em 0; }
 """
 
 
@@ -191,11 +195,50 @@ def describe_session(session: SessionCorpus | None, problems: list[str] = (), *,
     return "\n".join(lines)
 
 
+def waiting_message(job: UploadJob, status: str) -> dict:
+    """The pending reply to a question asked while the session's documents are still being added."""
+    return {"role": "assistant",
+            "content": f"Still adding {render.escape_text(', '.join(job.names))}: {render.escape_text(status)}\u2026 "
+                       "The question is answered from them as soon as they are in.",
+            "metadata": {"title": "Adding your documents", "status": "pending"}}
+
+
 def reply_messages(pipeline: Pipeline, session: SessionCorpus | None, answer: Answer, threshold: float) -> list[dict]:
     """The chat messages of ``answer``, worded for what this session asks of: "the article" only for the
-    shipped one, "the document" for one of the user's own, "the documents" for several."""
+    shipped one, "the document" for one of the user's own, "the documents" for several. An answer from
+    a PDF says that a click shows it on its page (:func:`show_on_page`)."""
     name = corpus_name_of(pipeline.documents + list(session.documents if session else ()))
-    return render.answer_messages(answer, multi_document=name == "the documents", threshold=threshold, single=name)
+    messages = render.answer_messages(answer, multi_document=name == "the documents", threshold=threshold,
+                                      single=name)
+    if answer.text is not None and answer.citation is not None and answer.citation.page is not None:
+        messages[0] = {**messages[0], "content": messages[0]["content"] + "\n\n*Click this answer to "
+                                                                          f"see it on page {answer.citation.page}\\.*"}
+    return messages
+
+
+def cited_document(pipeline: Pipeline, session: SessionCorpus | None, answer: Answer) -> Document | None:
+    """The document ``answer`` is quoted from: one of the session's uploads or of the shared corpus."""
+    documents = [*(session.documents if session else ()), *pipeline.documents]
+    return next((d for d in documents if answer.citation and d.id == answer.citation.doc_id), None)
+
+
+def show_on_page(pipeline: Pipeline, session: SessionCorpus | None, answer: Answer, cache: PageCache) -> str | None:
+    """The HTML of the PDF page ``answer`` is quoted from, the answer and its sentence marked; None when
+    the answer is not from a PDF. OSError when the library's file cannot be read any more."""
+    c = answer.citation
+    document = cited_document(pipeline, session, answer) if answer.text is not None and c is not None else None
+    if document is None or not document.page_starts or c.page is None:
+        return None
+    pdf = session.pdf_bytes(document.id) if session else None
+    if pdf is None:
+        if document.source.startswith("upload: "):
+            return None
+        pdf = Path(document.source).read_bytes()  # a library file; a changed one is found, or said not found
+    page_start = document.page_starts[c.page - 1]
+    page_end = document.page_starts[c.page] if c.page < len(document.page_starts) else len(document.text)
+    hint = (c.start - page_start) / max(1, page_end - page_start)
+    image = cache.get(pdf, c.page, answer.text, c.quote, c.start - c.quote_start, hint)
+    return page_html(image, title=document.title, file_name=Path(document.source.removeprefix("upload: ")).name)
 
 
 def suggested_questions(documents: list[Document], limit: int = 5) -> list[str]:
@@ -227,17 +270,26 @@ def build_app(pipeline: Pipeline, *, feedback_path: str | os.PathLike = DEFAULT_
     shared corpus, on disk, for every user. Off, uploads stay private to their session.
     """
     feedback = FeedbackLog(feedback_path)
+    pages = PageCache()
     if max_upload_bytes is None:
         max_upload_bytes = pipeline.settings.max_file_bytes
     startup = WarmUp(pipeline).start()
     examples = list(ARTICLE_EXAMPLES if examples is None else examples)
 
-    def respond(question, messages, turns, session, top_k, threshold):
+    # The upload being added for each browser session: a question asked meanwhile waits for it.
+    adding: dict[str, UploadJob] = {}
+
+    def respond(question, messages, turns, session, top_k, threshold, request: gr.Request):
         turns = list(turns or [])
         if not (question or "").strip():
             yield gr.skip(), gr.skip(), gr.skip()
             return
         messages = list(messages or []) + [render.user_message(question)]
+        job = adding.get(request.session_hash)
+        if job is not None and not job.done.is_set():
+            for status in job.progress():
+                yield "", messages + [waiting_message(job, status)], turns
+            session = job.session
         pending = {"role": "assistant", "content": "Retrieving passages and reading them\u2026",
                    "metadata": {"title": "Searching", "status": "pending"}}
         yield "", messages + [pending], turns
@@ -253,29 +305,48 @@ def build_app(pipeline: Pipeline, *, feedback_path: str | os.PathLike = DEFAULT_
         reply = reply_messages(pipeline, session, answer, threshold)
         yield "", messages + reply, turns
 
+    def on_select(turns, session, data: gr.SelectData):
+        turn = turn_at(turns or [], data.index)
+        if turn is None:
+            return gr.skip()
+        try:
+            shown = show_on_page(pipeline, session, turn.answer, pages)
+        except (OSError, RuntimeError, ValueError) as exc:  # a page PDFium cannot draw (PdfiumError), a file gone
+            gr.Warning(html.escape(f"The page could not be shown: {exc}"))
+            return gr.skip()
+        return gr.skip() if shown is None else shown
+
     def on_like(turns, data: gr.LikeData):
         outcome = record_feedback(feedback, turns or [], data.index, data.liked)
         if outcome is not None:
             ok, message = outcome
             (gr.Info if ok else gr.Warning)(message)
 
-    def on_upload(files, session):
+    def on_upload(files, session, request: gr.Request):
         paths = [files] if isinstance(files, (str, os.PathLike)) else list(files or [])
-        try:
-            session, added, problems = add_uploads(pipeline, session, paths, max_bytes=max_upload_bytes)
-        except (QAError, ValueError, OSError) as exc:
-            added, problems = [], [f"the documents could not be indexed: {exc}"]
-        for problem in problems:
-            gr.Warning(problem)
-        if added:
-            gr.Info(f"Added {', '.join(d.title for d in added)}. Ask away.")
-        return session, describe_session(session, problems, corpus_name=corpus_name,
-                                         library=allow_library_uploads), None
+        earlier = adding.get(request.session_hash)
+        if earlier is not None and not earlier.done.is_set():  # dropped while the last ones are added
+            earlier.done.wait()
+            session = earlier.session
+        job = adding[request.session_hash] = UploadJob(pipeline, session, paths, max_bytes=max_upload_bytes).start()
+        for status in job.progress():
+            yield gr.skip(), f"\u23f3 {render.escape_text(status)}\u2026", gr.skip()
+        for problem in job.problems:
+            gr.Warning(html.escape(problem))  # toasts are HTML: names and titles come from the files
+        if job.added:
+            gr.Info(html.escape(f"Added {', '.join(d.title for d in job.added)}. Ask away."))
+        yield job.session, describe_session(job.session, job.problems, corpus_name=corpus_name,
+                                            library=allow_library_uploads), None
 
-    def on_reset():
+    def forget(request: gr.Request):
+        adding.pop(request.session_hash, None)
+
+    def on_reset(request: gr.Request):
+        forget(request)
         return None, describe_session(None, corpus_name=corpus_name, library=allow_library_uploads)
 
-    def on_add_to_library(session):
+    def on_add_to_library(session, request: gr.Request):
+        forget(request)
         if not allow_library_uploads:  # the button is hidden then, but an event can still be sent
             gr.Warning("Adding documents to the library is not allowed on this server.")
             return session, gr.skip(), gr.skip()
@@ -284,10 +355,10 @@ def build_app(pipeline: Pipeline, *, feedback_path: str | os.PathLike = DEFAULT_
         except (QAError, ValueError, OSError) as exc:
             added, problems = [], [f"the documents could not be added to the library: {exc}"]
         for problem in problems:
-            gr.Warning(problem)
+            gr.Warning(html.escape(problem))
         if not added:
             return session, describe_session(session, problems, corpus_name=corpus_name, library=True), gr.skip()
-        gr.Info(f"Added {', '.join(added)} to the library: every user can now ask about them.")
+        gr.Info(html.escape(f"Added {', '.join(added)} to the library: every user can now ask about them."))
         # The shared index holds them now; the session's own copy would name them twice.
         return None, describe_session(None, problems, corpus_name=corpus_name, library=True), describe_loaded(pipeline)
 
@@ -319,6 +390,7 @@ def build_app(pipeline: Pipeline, *, feedback_path: str | os.PathLike = DEFAULT_
                 if examples:
                     gr.Examples(examples=[[q] for q in examples], inputs=[question], label="Examples")
                 new_chat = gr.Button("New conversation", size="sm", variant="secondary")
+                page_view = gr.HTML("", elem_id="qa-page")
             with gr.Column(scale=1, min_width=280):
                 with gr.Accordion("Settings", open=True):
                     top_k = gr.Slider(1, 20, value=pipeline.settings.top_k, step=1, label="Passages to read (top_k)",
@@ -343,12 +415,16 @@ def build_app(pipeline: Pipeline, *, feedback_path: str | os.PathLike = DEFAULT_
         question.submit(respond, ask_inputs, [question, chatbot, turns], **private)
         ask_button.click(respond, ask_inputs, [question, chatbot, turns], **private)
         chatbot.like(on_like, [turns], None, **private)
+        chatbot.select(on_select, [turns, session], [page_view], **private).then(
+            None, None, None, js="() => document.querySelector('#qa-page img')?.scrollIntoView({block: 'start'})")
         new_chat.click(lambda: ([], []), None, [chatbot, turns], **private)
         chatbot.clear(lambda: [], None, [turns], **private)
-        uploads.upload(on_upload, [uploads, session], [session, session_info, uploads], **private)
+        uploads.upload(on_upload, [uploads, session], [session, session_info, uploads], concurrency_limit=None,
+                       show_progress="hidden", **private)
         reset.click(on_reset, None, [session, session_info], **private)
         to_library.click(on_add_to_library, [session], [session, session_info, status], **private)
         demo.load(startup.watch, None, status, concurrency_limit=None, show_progress="hidden", **private)
+        demo.unload(forget)
         gr.api(ask, api_name="ask")
 
     demo.queue(default_concurrency_limit=concurrency)
