@@ -114,3 +114,15 @@ class ChatPage:
         path = ARTIFACTS / name
         self.page.screenshot(path=str(path), full_page=True)
         return path
+
+
+def highlighted_pixels(png: bytes) -> int:
+    """How many pixels of a rendered page have the answer's yellow (see qa.ui.pages.ANSWER_FILL)."""
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    rgb = np.asarray(Image.open(io.BytesIO(png)).convert("RGB")).astype(int)
+    r, g, b = rgb[..., 0], rgb[..., 1], rgb[..., 2]
+    return int(((r > 240) & (g > 200) & (g < 235) & (b < 150)).sum())

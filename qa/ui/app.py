@@ -331,6 +331,9 @@ def build_app(pipeline: Pipeline, *, feedback_path: str | os.PathLike = DEFAULT_
         job = adding[request.session_hash] = UploadJob(pipeline, session, paths, max_bytes=max_upload_bytes).start()
         for status in job.progress():
             yield gr.skip(), f"\u23f3 {render.escape_text(status)}\u2026", gr.skip()
+        if adding.get(request.session_hash) is not job:  # "Back to ... only" was clicked meanwhile
+            yield gr.skip(), gr.skip(), None
+            return
         for problem in job.problems:
             gr.Warning(html.escape(problem))  # toasts are HTML: names and titles come from the files
         if job.added:
