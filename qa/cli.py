@@ -197,7 +197,7 @@ def _run_list(args) -> int:
     rows = list_documents(pipeline)
     if args.json:
         for row in rows:
-            print(json.dumps(row.__dict__, ensure_ascii=False))
+            print(json.dumps(row.to_dict(), ensure_ascii=False))
         return 0
     width = max([len(r.file) for r in rows] + [8])
     print(f"{'document':<{width}}  {'chunks':>6}  {'pages':>5}  title")

@@ -26,6 +26,18 @@ class QuestionError(QAError, ValueError):
     """The question cannot be asked: empty, too long, or not text."""
 
 
+class QuestionTooLongError(QuestionError):
+    """The question is over ``max_question_chars`` (the HTTP API answers 413, not 400)."""
+
+
+class UnknownDocumentError(CorpusError):
+    """No document of that name is in the library (``qa remove``, ``DELETE /api/documents/{name}``)."""
+
+
+class NameTakenError(CorpusError):
+    """A document of that name, from another file, is already in the corpus."""
+
+
 class VectorStoreError(QAError):
     """The vector store (a Milvus collection) does not hold what this pipeline needs, or failed."""
 

@@ -9,6 +9,7 @@ not touched here: the caller reloads the pipeline, which re-embeds only the chan
 
 from __future__ import annotations
 
+import dataclasses
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,7 +17,7 @@ from pathlib import Path
 from qa.config import Settings
 from qa.corpus.documents import Document, corpus_files, load_document
 from qa.corpus.unsupported import check_type, hidden, not_read_in, unsupported_type
-from qa.errors import CorpusError
+from qa.errors import CorpusError, NameTakenError, UnknownDocumentError
 from qa.files import atomic_replace
 
 
@@ -73,7 +74,7 @@ def add_files(settings: Settings, paths, *, names: dict[str, str] | None = None)
             continue
         owner = taken.get(document.id)
         if owner is not None and owner != (folder / name).resolve():
-            error = CorpusError(f"{name}: a document named {document.id!r} is already in the corpus "
+            error = NameTakenError(f"{name}: a document named {document.id!r} is already in the corpus "
                                 f"({owner.name}); rename the file to add it")
             error.path = str(path)
             result.refused.append(error)
@@ -114,7 +115,7 @@ def remove_file(settings: Settings, name: str) -> Path:
     folder = library_folder(settings)
     candidates = [p for p in corpus_files(folder) if name in (p.name, p.stem)] if folder.is_dir() else []
     if not candidates:
-        raise CorpusError(f"no document named {name!r} in the library ({folder})")
+        raise UnknownDocumentError(f"no document named {name!r} in the library ({folder})")
     if len(candidates) > 1:
         raise CorpusError(f"{name!r} names {len(candidates)} files ({', '.join(p.name for p in candidates)}); "
                           "give the full file name")
@@ -148,6 +149,10 @@ class Listed:
     chunks: int
     pages: int | None
     in_library: bool
+
+    def to_dict(self) -> dict:
+        """The row as ``qa list --json`` prints it and ``GET /api/documents`` returns it."""
+        return dataclasses.asdict(self)
 
 
 def list_documents(pipeline) -> list[Listed]:

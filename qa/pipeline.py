@@ -18,7 +18,7 @@ from qa.alternatives import choose_alternatives
 from qa.config import Settings
 from qa.corpus.chunking import Chunk, chunk_corpus, normalize_space, sentence_spans
 from qa.corpus.documents import Document, read_corpus
-from qa.errors import QuestionError
+from qa.errors import QuestionError, QuestionTooLongError
 from qa.followup import Turn, rewrite_followup
 from qa.reader.decoding import DecodedSpans, confidence, suppress_overlaps, without_lead_in
 from qa.reader.reader import ExtractiveReader, ReaderCard
@@ -40,7 +40,7 @@ def clean_question(question, max_chars: int) -> str:
     if not isinstance(question, str):
         raise QuestionError("the question must be text")
     if len(question) > 4 * max_chars:  # refuse before doing any work on a huge string
-        raise QuestionError(f"the question is too long ({len(question)} characters; the limit is {max_chars})")
+        raise QuestionTooLongError(f"the question is too long ({len(question)} characters; the limit is {max_chars})")
     # Control characters (NUL, escapes) become spaces; format characters such as the zero-width
     # non-joiner that Persian spelling needs are kept.
     cleaned = "".join(" " if unicodedata.category(ch) in ("Cc", "Cs", "Co", "Cn") else ch for ch in question)
@@ -48,7 +48,7 @@ def clean_question(question, max_chars: int) -> str:
     if not cleaned:
         raise QuestionError("the question is empty")
     if len(cleaned) > max_chars:
-        raise QuestionError(f"the question is too long ({len(cleaned)} characters; the limit is {max_chars})")
+        raise QuestionTooLongError(f"the question is too long ({len(cleaned)} characters; the limit is {max_chars})")
     return cleaned
 
 
