@@ -457,6 +457,10 @@ class ServeSettings(Declared):
     allow_library_uploads: bool = setting(False, help="show an 'Add to the library' button that lets any user add "
                                                       "their uploads to the shared corpus for everyone (off: uploads "
                                                       "stay private to the session)")
+    #: Compared in constant time; from the environment rather than a flag, which other users can see.
+    api_key: str | None = setting(None, metavar="KEY",
+                                  help="bearer token the HTTP API requires to change the library (POST and DELETE "
+                                       "/api/documents); none refuses those changes. Asking is open either way")
 
     @property
     def max_upload_bytes(self) -> int | None:

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import gradio as gr
 
-from qa.config import Settings
+from qa.config import ServeSettings, Settings
 from qa.corpus.documents import Document, read_corpus
 from qa.errors import QAError
 from qa.feedback import FeedbackError, FeedbackLog
@@ -28,9 +28,11 @@ from qa.presentation import corpus_name as corpus_name_of
 from qa.presentation import error_message
 from qa.types import Answer
 from qa.ui import render
-from qa.ui.pages import PageCache, page_html
+from qa.ui.api import API_PREFIX, build_api, exposure_warning
 from qa.ui.options import (DEFAULT_CONCURRENCY, DEFAULT_FEEDBACK_FILE, DEFAULT_HOST, DEFAULT_PORT,  # noqa: F401
                            ServeOptions, add_arguments, build_parser, serve_options)
+from qa.ui.pages import PageCache, page_html
+from qa.ui.shared import Shared
 from qa.ui.uploads import (DEFAULT_MAX_UPLOAD_BYTES, UPLOAD_SUFFIXES, SessionCorpus, UploadJob, add_to_library,
                            describe_size)
 
@@ -260,7 +262,7 @@ def build_app(pipeline: Pipeline, *, feedback_path: str | os.PathLike = DEFAULT_
               examples: list[str] | tuple[str, ...] | None = None, title: str = "Ask the article",
               corpus_name: str = "the article",
               max_upload_bytes: int | None = None, concurrency: int = DEFAULT_CONCURRENCY,
-              allow_library_uploads: bool = False) -> gr.Blocks:
+              allow_library_uploads: bool = False, shared: Shared | None = None) -> gr.Blocks:
     """The chat page over ``pipeline`` (shared by every session; its index and models load in the
     background as soon as the app is built, with progress on the page).
 
@@ -268,12 +270,14 @@ def build_app(pipeline: Pipeline, *, feedback_path: str | os.PathLike = DEFAULT_
     ``max_upload_bytes`` is the largest file a user may upload (None: the pipeline's ``max_file_mb``,
     the limit of ``qa add``). ``allow_library_uploads`` adds an "Add to the library" button: a session's uploads then join the
     shared corpus, on disk, for every user. Off, uploads stay private to their session.
+    ``shared`` is what the page has in common with the HTTP API (:func:`build_server`); by default its own.
     """
     feedback = FeedbackLog(feedback_path)
     pages = PageCache()
     if max_upload_bytes is None:
         max_upload_bytes = pipeline.settings.max_file_bytes
-    startup = WarmUp(pipeline).start()
+    shared = shared or Shared(pipeline, WarmUp(pipeline), concurrency=concurrency)
+    startup = shared.startup.start()
     examples = list(ARTICLE_EXAMPLES if examples is None else examples)
 
     # The upload being added for each browser session: a question asked meanwhile waits for it.
@@ -295,8 +299,8 @@ def build_app(pipeline: Pipeline, *, feedback_path: str | os.PathLike = DEFAULT_
         yield "", messages + [pending], turns
         threshold = float(threshold)
         try:
-            answer = pipeline.ask(question, top_k=int(top_k), threshold=threshold, history=history_of(turns),
-                                  index=session.index if session else None)
+            answer = shared.ask(question, top_k=int(top_k), threshold=threshold, history=history_of(turns),
+                                index=session.index if session else None)
         except (QAError, ValueError) as exc:
             yield "", messages + [render.error_message(exc)], turns
             return
@@ -354,7 +358,8 @@ def build_app(pipeline: Pipeline, *, feedback_path: str | os.PathLike = DEFAULT_
             gr.Warning("Adding documents to the library is not allowed on this server.")
             return session, gr.skip(), gr.skip()
         try:
-            added, problems = add_to_library(pipeline, session)
+            with shared.library_lock:  # the API's adds and removes take it too
+                added, problems = add_to_library(pipeline, session)
         except (QAError, ValueError, OSError) as exc:
             added, problems = [], [f"the documents could not be added to the library: {exc}"]
         for problem in problems:
@@ -368,7 +373,7 @@ def build_app(pipeline: Pipeline, *, feedback_path: str | os.PathLike = DEFAULT_
     def ask(question: str, top_k: int | None = None) -> dict:
         """Answer a question from the corpus; returns Answer.to_dict() (text None = the corpus doesn't say)."""
         try:
-            return pipeline.ask(question, top_k=top_k).to_dict()
+            return shared.ask(question, top_k=top_k).to_dict()
         except (QAError, ValueError) as exc:
             raise gr.Error(error_message(exc)) from exc
 
@@ -435,16 +440,31 @@ def build_app(pipeline: Pipeline, *, feedback_path: str | os.PathLike = DEFAULT_
     return demo
 
 
+def build_server(pipeline: Pipeline, options: ServeSettings, **page) -> tuple[gr.Blocks, object]:
+    """The chat page (``page``: :func:`build_app`'s keywords) and the HTTP API (:mod:`qa.ui.api`), sharing
+    one pipeline, one limit on questions answered at once and one library lock (:class:`Shared`)."""
+    shared = Shared(pipeline, WarmUp(pipeline), concurrency=options.concurrency)
+    demo = build_app(pipeline, feedback_path=options.feedback_file,
+                     max_upload_bytes=options.upload_bytes(pipeline.settings), concurrency=options.concurrency, allow_library_uploads=options.allow_library_uploads,
+                     shared=shared, **page)
+    return demo, build_api(shared, api_key=options.api_key)
+
+
 def launch(demo: gr.Blocks, *, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT,
-           max_upload_bytes: int | None = None, block: bool = True):
+           max_upload_bytes: int | None = None, block: bool = True, api=None):
     """Serve ``demo`` on ``host:port``, offline (no share link, no analytics, no server-side rendering).
-    ``max_upload_bytes`` defaults to the limit :func:`build_app` gave the page."""
+    ``max_upload_bytes`` defaults to the limit :func:`build_app` gave the page. ``api`` (an ASGI app,
+    :func:`build_server`'s) is mounted under /api on Gradio's own FastAPI app, so it is there from the
+    first request, on the same port."""
+    from starlette.routing import Mount
+
     if max_upload_bytes is None:
         max_upload_bytes = getattr(demo, "max_upload_bytes", DEFAULT_MAX_UPLOAD_BYTES)
     return demo.launch(
         server_name=host, server_port=port, share=False, inbrowser=False, ssr_mode=False,
         max_file_size=max_upload_bytes, prevent_thread_lock=not block, quiet=not block,
         theme=gr.themes.Default(primary_hue="blue", neutral_hue="slate"), css=CSS,
+        app_kwargs=None if api is None else {"routes": [Mount(API_PREFIX, app=api)]},
     )
 
 
@@ -467,16 +487,18 @@ def run(args: argparse.Namespace, *, starting_page=None) -> int:
         print(f"qa serve: error: {exc}", file=sys.stderr)
         return 2
     name = corpus_name_of(documents)  # "the article" is only ever the shipped one
-    demo = build_app(pipeline, feedback_path=options.feedback_file, examples=suggested_questions(documents),
-                     title=f"Ask {name}", corpus_name=name,
-                     max_upload_bytes=options.upload_bytes(pipeline.settings), concurrency=options.concurrency,
-                     allow_library_uploads=options.allow_library_uploads)
-    print(f"Serving on http://{options.host}:{options.port} (feedback: {Path(options.feedback_file).absolute()})",
-          file=sys.stderr)
+    demo, api = build_server(pipeline, options, examples=suggested_questions(documents), title=f"Ask {name}",
+                             corpus_name=name)
+    warning = exposure_warning(options.host, options.api_key)
+    if warning:
+        print(f"qa serve: warning: {warning}", file=sys.stderr)
+    print(f"Serving on http://{options.host}:{options.port} (HTTP API: {API_PREFIX}/docs; feedback: "
+          f"{Path(options.feedback_file).absolute()})", file=sys.stderr)
     if starting_page is not None:
         starting_page.stop()
     try:
-        launch(demo, host=options.host, port=options.port)
+        launch(demo, host=options.host, port=options.port, max_upload_bytes=options.upload_bytes(pipeline.settings),
+               api=api)
     except OSError as exc:
         print(f"qa serve: error: {exc}", file=sys.stderr)
         return 2

@@ -36,20 +36,24 @@ setTimeout(poll, 400);
 </script>
 </body></html>
 """
+#: What the HTTP API's clients get meanwhile (qa.ui.api answers 503 the same way while the models load).
+STARTING_JSON = b'{"error": "the server is starting; try again shortly"}'
 
 
 class _StartingHandler(BaseHTTPRequestHandler):
     def do_GET(self) -> None:  # noqa: N802 - the http.server protocol's name
+        api = self.path.startswith("/api/")
+        body = STARTING_JSON if api else STARTING_HTML
         self.send_response(503, "Starting")
-        self.send_header("Content-Type", "text/html; charset=utf-8")
-        self.send_header("Content-Length", str(len(STARTING_HTML)))
+        self.send_header("Content-Type", "application/json" if api else "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
         self.send_header("Retry-After", "1")
         self.send_header("Cache-Control", "no-store")
         self.end_headers()
         if self.command != "HEAD":
-            self.wfile.write(STARTING_HTML)
+            self.wfile.write(body)
 
-    do_HEAD = do_GET
+    do_HEAD = do_POST = do_PUT = do_DELETE = do_GET
 
     def log_message(self, format: str, *args) -> None:  # noqa: A002 - the base class's signature
         pass  # requests to a page that only says "starting" are not worth a log line
