@@ -390,6 +390,9 @@ def _add_bench(sub) -> None:
     p.add_argument("--load", type=int, default=None, metavar="CLIENTS",
                    help="instead: CLIENTS concurrent gradio clients x --per-client questions against the app")
     p.add_argument("--per-client", type=int, default=10)
+    p.add_argument("--api", action="store_true", help="with --load: ask through the HTTP API (POST /api/ask)")
+    p.add_argument("--add", default=None, metavar="FILE",
+                   help="with --load --api: add this document through POST /api/documents during the load")
     p.add_argument("--compare", action="store_true",
                    help="instead: reader runtimes (torch/ONNX, fp32/int8) and early stopping side by side, "
                         "with F1 on the article set and the dev split, latency, cold start and memory")
@@ -418,11 +421,7 @@ def _run_bench(args) -> int:
 
     ok = True
     if args.load:
-        from qa.evaluation.load import run_load
-        from qa.pipeline import Pipeline
-
-        results = run_load(Pipeline(settings_from_args(args)), clients=args.load,
-                           questions_per_client=args.per_client, log=log)
+        results = _run_load(args, log)
         ok = results["failed"] == 0 and results["mismatched"] == 0
         console.print_json(json.dumps(results))
     elif args.incremental:
@@ -454,6 +453,23 @@ def _run_bench(args) -> int:
     if args.json:
         Path(args.json).write_text(json.dumps(results, indent=2) + "\n")
     return 0 if ok else 1
+
+
+def _run_load(args, log) -> dict:
+    """``qa bench --load``: through Gradio's client, or the HTTP API (``--api``), adding ``--add`` meanwhile."""
+    import tempfile
+
+    from qa.evaluation.load import run_load
+    from qa.pipeline import Pipeline
+
+    if args.add and not args.api:
+        raise UsageError("--add needs --api: the document is added through the HTTP API")
+    settings = settings_from_args(args)
+    with tempfile.TemporaryDirectory(prefix="qa-load-") as scratch:
+        if args.add:  # the document joins a scratch library and index, not the user's
+            settings = settings.replace(library_dir=f"{scratch}/library", index_dir=f"{scratch}/index")
+        return run_load(Pipeline(settings), clients=args.load, questions_per_client=args.per_client, api=args.api,
+                        add=args.add, log=log)
 
 
 def _add_serve(sub) -> None:
