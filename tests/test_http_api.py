@@ -295,3 +295,24 @@ def test_the_api_says_503_with_retry_after_until_the_models_are_loaded(tmp_path)
     refused = client.delete(f"/documents/{ARTICLE.name}", headers=AUTH)
     assert refused.status_code == 403 and "QA_API_KEY" in error_of(refused)
     assert not (tmp_path / "index").exists()  # nothing was loaded or built
+
+
+def test_a_bug_answers_500_in_json_and_keeps_its_traceback_in_the_log(tmp_path):
+    """A failure nobody planned for (here: an index that vanished after loading) is not shown to clients."""
+    import threading
+
+    from fastapi.testclient import TestClient
+
+    from qa import Pipeline, Settings
+    from qa.ui.api import build_api
+    from qa.ui.shared import Shared
+
+    class Loaded:  # a warm-up that says it finished, over a corpus that is not there
+        steps, error, done = ["Ready."], None, threading.Event()
+
+    Loaded.done.set()
+    pipeline = Pipeline(Settings(corpus=(str(tmp_path / "gone"),), index_dir=str(tmp_path / "index")))
+    client = TestClient(build_api(Shared(pipeline, Loaded())), raise_server_exceptions=False)
+    for path in ("/health", "/documents"):
+        reply = client.get(path)
+        assert reply.status_code == 500 and error_of(reply) == "internal error; the server's log has the details"

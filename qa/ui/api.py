@@ -45,7 +45,7 @@ from qa.ui.shared import Shared
 API_PREFIX = "/api"
 #: Seconds a client is told to wait while the models load.
 RETRY_AFTER_S = 2
-#: A question with its history fits in this many times over (questions are at most max_question_chars).
+#: The largest JSON request: a question of max_question_chars and a long history fit many times over.
 MAX_JSON_BYTES = 1024 * 1024
 #: Room for the multipart framing around an uploaded file of the largest size allowed.
 MULTIPART_OVERHEAD = 64 * 1024
