@@ -75,7 +75,7 @@ def add_files(settings: Settings, paths, *, names: dict[str, str] | None = None)
         owner = taken.get(document.id)
         if owner is not None and owner != (folder / name).resolve():
             error = NameTakenError(f"{name}: a document named {document.id!r} is already in the corpus "
-                                f"({owner.name}); rename the file to add it")
+                                   f"({owner.name}); rename the file to add it")
             error.path = str(path)
             result.refused.append(error)
             continue

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import gradio as gr
+from fastapi import FastAPI
 
 from qa.config import ServeSettings, Settings
 from qa.corpus.documents import Document, read_corpus
@@ -440,7 +441,7 @@ def build_app(pipeline: Pipeline, *, feedback_path: str | os.PathLike = DEFAULT_
     return demo
 
 
-def build_server(pipeline: Pipeline, options: ServeSettings, **page) -> tuple[gr.Blocks, object]:
+def build_server(pipeline: Pipeline, options: ServeSettings, **page) -> tuple[gr.Blocks, FastAPI]:
     """The chat page (``page``: :func:`build_app`'s keywords) and the HTTP API (:mod:`qa.ui.api`), sharing
     one pipeline, one limit on questions answered at once and one library lock (:class:`Shared`)."""
     shared = Shared(pipeline, WarmUp(pipeline), concurrency=options.concurrency)
