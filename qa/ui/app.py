@@ -446,8 +446,8 @@ def build_server(pipeline: Pipeline, options: ServeSettings, **page) -> tuple[gr
     one pipeline, one limit on questions answered at once and one library lock (:class:`Shared`)."""
     shared = Shared(pipeline, WarmUp(pipeline), concurrency=options.concurrency)
     demo = build_app(pipeline, feedback_path=options.feedback_file,
-                     max_upload_bytes=options.upload_bytes(pipeline.settings), concurrency=options.concurrency, allow_library_uploads=options.allow_library_uploads,
-                     shared=shared, **page)
+                     max_upload_bytes=options.upload_bytes(pipeline.settings), concurrency=options.concurrency,
+                     allow_library_uploads=options.allow_library_uploads, shared=shared, **page)
     return demo, build_api(shared, api_key=options.api_key)
 
 
