@@ -125,3 +125,17 @@ def test_a_folder_with_one_bad_file_reads_the_good_ones_and_names_the_bad_one(re
     assert "scan.pdf has no text layer" in str(loaded.skipped[0])
     with pytest.raises(CorpusError, match="scan.pdf"):  # the strict loader still refuses the whole folder
         load_corpus(folder)
+
+
+def test_a_folder_names_the_files_it_does_not_read(report_pdf, tmp_path):
+    folder = tmp_path / "library"
+    folder.mkdir()
+    (folder / "harbour-report.pdf").write_bytes(report_pdf.read_bytes())
+    (folder / "minutes.doc").write_bytes(b"\xd0\xcf\x11\xe0 old Word")
+    (folder / "slides.pptx").write_bytes(b"PK\x03\x04")
+    (folder / ".DS_Store").write_bytes(b"\x00")
+    loaded = read_corpus(folder)
+    assert [d.id for d in loaded.documents] == ["harbour-report"]
+    assert sorted(str(e) for e in loaded.skipped) == [
+        "minutes.doc: unsupported file type .doc; save it as .docx",
+        "slides.pptx: unsupported file type .pptx; export it as PDF"]

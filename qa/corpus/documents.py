@@ -98,13 +98,18 @@ def read_corpus(paths, *, max_bytes: int | None = DEFAULT_MAX_FILE_BYTES,
                 profile: str | TextProfile = Settings.text_profile, pdf_reader: str = Settings.pdf_reader) -> CorpusLoad:
     """Read every supported file under ``paths``, setting aside the ones that cannot be read.
 
-    A damaged, encrypted, scanned, oversized or empty file, or a second document with a name
-    already taken, is skipped and reported in ``skipped``; the rest are read. Raises
+    A damaged, encrypted, scanned, oversized or empty file, a second document with a name
+    already taken, or a file of a folder whose type is not read, is skipped and reported in
+    ``skipped``; the rest are read. Raises
     :class:`CorpusError` when a path is missing, or when no file at all can be read (with the
     first file's reason).
     """
+    from qa.corpus.unsupported import not_read_in
+
     documents: list[Document] = []
-    skipped: list[CorpusError] = []
+    # Files of a folder that are not read at all (a .doc, a .pptx) are named too, with what to do.
+    skipped: list[CorpusError] = [e for p in ([paths] if isinstance(paths, (str, Path)) else paths)
+                                  if Path(p).is_dir() for e in not_read_in(p)]
     taken: dict[str, str] = {}
     for path in corpus_files(paths):
         try:
