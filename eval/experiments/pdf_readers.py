@@ -22,8 +22,8 @@ taken as the header; for libraries that give lines but no paragraphs (pdfplumber
 new paragraph where the step to the next line is over 1.5 times the page's usual line pitch, the
 type size or weight changes or the text moves up or across (a new column); for libraries that mark
 no headings (all but kreuzberg) a block of at most two lines and 14 words, not ending in a full
-stop, in type at least 1pt above the document's body size, or bold where the body is not, is a heading. No running-header removal or
-hyphen rejoining is added: where a library does it, it shows; where it doesn't, that shows too.
+stop, in type at least 1pt above the document's body size, or bold where the body is not, is a
+heading. No running-header removal or hyphen rejoining is added: where a library does it, it shows; where it doesn't, that shows too.
 """
 from __future__ import annotations
 
