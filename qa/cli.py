@@ -8,25 +8,7 @@ import sys
 from pathlib import Path
 
 
-def _add_train_reader(sub) -> None:
-    from qa.config import TrainConfig
-
-    p = sub.add_parser("train-reader", help="fine-tune an extractive reader (SQuAD 2.0 objective)")
-    TrainConfig.add_arguments(p, "training (each also a QA_TRAIN_* environment variable)")
-    # The flag's earlier spelling, kept working.
-    p.add_argument("--fp32", dest="save_fp16", action="store_false", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
-
-
-def _run_train_reader(args) -> int:
-    from qa.config import TrainConfig
-    from qa.reader.training import train_reader
-
-    model_dir = train_reader(TrainConfig.from_args(args))
-    print(f"model saved to {model_dir}")
-    return 0
-
-
-def _add_settings(p) -> None:
+def add_settings(p) -> None:
     """Flags shared by the commands that build a pipeline: one per setting, each over its QA_* variable."""
     from qa.config import Settings
 
@@ -56,11 +38,12 @@ def format_answer(answer, pipeline) -> str:
 
 def _add_ask(sub) -> None:
     p = sub.add_parser("ask", help="answer a question (or, with --jsonl, one question per stdin line)")
+    p.set_defaults(run=_run_ask)
     p.add_argument("question", nargs="?", help="the question; '-' or none with --jsonl reads stdin")
     out = p.add_mutually_exclusive_group()
     out.add_argument("--json", action="store_true", help="print Answer.to_dict() as JSON")
     out.add_argument("--jsonl", action="store_true", help="read questions from stdin, print one JSON per line")
-    _add_settings(p)
+    add_settings(p)
 
 
 def _read_stdin_lines():
@@ -100,8 +83,9 @@ def _run_ask(args) -> int:
 
 def _add_index(sub) -> None:
     p = sub.add_parser("index", help="build the index if needed (or --rebuild it) and describe it")
+    p.set_defaults(run=_run_index)
     p.add_argument("--rebuild", action="store_true", help="discard the saved index and build it again")
-    _add_settings(p)
+    add_settings(p)
 
 
 def _run_index(args) -> int:
@@ -122,15 +106,18 @@ def _run_index(args) -> int:
 
 def _add_library(sub) -> None:
     p = sub.add_parser("add", help="copy documents into the library folder and update the index")
+    p.set_defaults(run=_run_add)
     p.add_argument("paths", nargs="+", metavar="FILE_OR_FOLDER", help=".txt, .md, .html, .pdf or .docx files, or "
                                                                       "folders of them")
-    _add_settings(p)
+    add_settings(p)
     p = sub.add_parser("remove", help="delete documents from the library folder and update the index")
+    p.set_defaults(run=_run_remove)
     p.add_argument("names", nargs="+", metavar="NAME", help="a document's file name (or its name without suffix)")
-    _add_settings(p)
+    add_settings(p)
     p = sub.add_parser("list", help="the corpus's documents with their chunks and pages")
+    p.set_defaults(run=_run_list)
     p.add_argument("--json", action="store_true", help="one JSON object per document")
-    _add_settings(p)
+    add_settings(p)
 
 
 def _update_index(pipeline) -> None:
@@ -209,37 +196,9 @@ def _run_list(args) -> int:
     return 0
 
 
-def _add_eval_reader(sub) -> None:
-    p = sub.add_parser("eval-reader", help="EM/F1/no-answer accuracy of a reader on QA data with gold contexts")
-    p.add_argument("data", help="JSONL in the qa-data format (or a SQuAD .json file)")
-    p.add_argument("--reader", default=None, help="reader to measure (default: the shipped reader)")
-    p.add_argument("--limit", type=int, default=None, help="only the first N examples")
-    p.add_argument("--threshold", type=float, default=None, help="answer threshold (default: the reader's card)")
-    p.add_argument("--calibrate", action="store_true",
-                   help="fit confidence calibration and threshold on this data and write them into the reader's card")
-
-
-def _run_eval_reader(args) -> int:
-    from qa.reader.data import load_examples
-    from qa.reader.evaluation import calibrate, calibration_error, predict, score_predictions, write_card
-    from qa.reader.reader import ExtractiveReader
-
-    examples = load_examples(args.data)[: args.limit]
-    reader = ExtractiveReader(args.reader)
-    predictions = predict(reader, examples, progress=True)
-    card = calibrate(predictions) if args.calibrate else reader.card
-    metrics = score_predictions(predictions, card, args.threshold)
-    metrics["ece"] = round(calibration_error(predictions, card), 4)
-    print(json.dumps(metrics, indent=2))
-    if args.calibrate:
-        path = write_card(reader.source, card, {"dev": metrics, "data": str(args.data)})
-        print(f"calibration written to {path}: scale {card.scale}, bias {card.bias}, "
-              f"threshold {card.answer_threshold}")
-    return 0
-
-
 def _add_eval_open(sub) -> None:
     p = sub.add_parser("eval-open", help="QA data read as one open corpus, end to end, under settings variants")
+    p.set_defaults(run=_run_eval_open)
     p.add_argument("data", help="JSONL in the qa-data format, e.g. train/data/news_dev.jsonl")
     p.add_argument("--variant", action="append", default=[], metavar="NAME:SETTING=VALUE,...",
                    help="a configuration to compare, settings named as their QA_* variables without the prefix "
@@ -250,7 +209,7 @@ def _add_eval_open(sub) -> None:
     p.add_argument("--per-document", action="store_true",
                    help="ask each question of its own document alone, as qa.ask reads one article")
     p.add_argument("--json", default=None, help="also write the figures to this JSON file")
-    _add_settings(p)
+    add_settings(p)
 
 
 def _variant_settings(args) -> dict:
@@ -288,7 +247,7 @@ def _run_eval_open(args) -> int:
     from rich.console import Console
 
     from qa.evaluation.open_corpus import evaluate_open
-    from qa.reader.data import load_examples
+    from qa.evaluation.qa_data import load_examples
 
     console = Console()
     variants = _variant_settings(args)
@@ -303,13 +262,14 @@ def _run_eval_open(args) -> int:
 def _add_eval_docs(sub) -> None:
     p = sub.add_parser("eval-docs", help="a folder of documents read as one library, asked every question of a "
                                          "JSONL file; per document and in total")
+    p.set_defaults(run=_run_eval_docs)
     p.add_argument("folder", help="the documents (PDF, Word, text), indexed together")
     p.add_argument("questions", help="JSONL: doc, question, answers, page, answerable")
     p.add_argument("--variant", action="append", default=[], metavar="NAME:SETTING=VALUE,...",
                    help="a configuration to compare, e.g. 'plain:PDF_READER=plain' (the plain-text baseline); "
                         "default: one variant, the settings as given")
     p.add_argument("--json", default=None, help="also write the figures (and every answer) to this JSON file")
-    _add_settings(p)
+    add_settings(p)
 
 
 def _run_eval_docs(args) -> int:
@@ -331,6 +291,7 @@ def _run_eval_docs(args) -> int:
 
 def _add_eval(sub) -> None:
     p = sub.add_parser("eval", help="measure the whole pipeline on the evaluation question set")
+    p.set_defaults(run=_run_eval)
     p.add_argument("--questions", default=None, help="question set (default: eval/questions.jsonl)")
     p.add_argument("--limit", type=int, default=None, help="only the first N questions (whole conversations kept)")
     p.add_argument("--output", default=None, help="report folder (default: eval/reports)")
@@ -339,7 +300,7 @@ def _add_eval(sub) -> None:
     p.add_argument("--no-read-all", action="store_true", help="skip the read-every-chunk baseline")
     p.add_argument("--compare-stores", action="store_true",
                    help="instead: ask every question of the FAISS and the Milvus store and count identical answers")
-    _add_settings(p)
+    add_settings(p)
 
 
 def _run_eval(args) -> int:
@@ -374,108 +335,12 @@ def _run_eval(args) -> int:
     return 0
 
 
-def _add_bench(sub) -> None:
-    p = sub.add_parser("bench", help="time each stage (medians), cold start, index build and memory")
-    p.add_argument("--repeats", type=int, default=5)
-    p.add_argument("--no-cold", action="store_true", help="skip the fresh-process cold-start measurement")
-    p.add_argument("--json", default=None, help="also write the figures to this JSON file")
-    p.add_argument("--incremental", type=int, default=None, metavar="N", nargs="?", const=10_000,
-                   help="instead: add a 10-page PDF to N generated paragraphs (default 10,000), full rebuild "
-                        "against incremental update")
-    p.add_argument("--scale", type=int, default=None, metavar="N",
-                   help="instead: index N generated paragraphs in each vector store (--stores) and measure them")
-    p.add_argument("--stores", default="faiss,faiss-hnsw,milvus",
-                   help="with --scale: comma-separated stores among faiss, faiss-hnsw, milvus")
-    p.add_argument("--asks", type=int, default=20, help="with --scale: questions asked end to end per store")
-    p.add_argument("--load", type=int, default=None, metavar="CLIENTS",
-                   help="instead: CLIENTS concurrent gradio clients x --per-client questions against the app")
-    p.add_argument("--per-client", type=int, default=10)
-    p.add_argument("--api", action="store_true", help="with --load: ask through the HTTP API (POST /api/ask)")
-    p.add_argument("--add", default=None, metavar="FILE",
-                   help="with --load --api: add this document through POST /api/documents during the load")
-    p.add_argument("--compare", action="store_true",
-                   help="instead: reader runtimes (torch/ONNX, fp32/int8) and early stopping side by side, "
-                        "with F1 on the article set and the dev split, latency, cold start and memory")
-    p.add_argument("--data", default=None, help="with --compare: the QA data whose dev split is read "
-                                               "(default: the reader's training data)")
-    p.add_argument("--dev-limit", type=int, default=200, help="with --compare: dev-split questions")
-    p.add_argument("--wiki-limit", type=int, default=60, help="with --compare: Wikipedia questions")
-    p.add_argument("--article-limit", type=int, default=None, help="with --compare: article questions")
-    p.add_argument("--isolated", action="store_true",
-                   help="with --compare: each variant alone in a fresh process, one after the other (no other "
-                        "runtime's threads beside it), instead of interleaved in one process")
-    p.add_argument("--variants", default=None, metavar="NAME,NAME",
-                   help="with --compare: only these variants (default: all; see qa/evaluation/compare.py)")
-    _add_settings(p)
-
-
-def _run_bench(args) -> int:
-    from pathlib import Path
-
-    from rich.console import Console
-
-    console = Console()
-
-    def log(message: str) -> None:
-        console.print(f"[dim]{message}[/]")
-
-    ok = True
-    if args.load:
-        results = _run_load(args, log)
-        ok = results["failed"] == 0 and results["mismatched"] == 0
-        console.print_json(json.dumps(results))
-    elif args.incremental:
-        from qa.evaluation.bench import incremental_benchmark
-
-        results = incremental_benchmark(args.incremental, log=log)
-        console.print_json(json.dumps(results))
-    elif args.compare:
-        from qa.evaluation.compare import DEFAULT_DATA, chosen_variants, compare, print_comparison
-
-        results = compare(settings_from_args(args), data=args.data or DEFAULT_DATA, dev_limit=args.dev_limit,
-                          wiki_limit=args.wiki_limit, article_limit=args.article_limit, cold=not args.no_cold,
-                          variants=chosen_variants(args.variants), isolated=args.isolated, log=log,
-                          partial=(lambda figures: Path(args.json).write_text(json.dumps(figures, indent=2) + "\n"))
-                          if args.json else None)
-        print_comparison(results, console)
-    elif args.scale:
-        from qa.evaluation.bench import scale_benchmark
-
-        results = scale_benchmark(args.scale, stores=[s.strip() for s in args.stores.split(",") if s.strip()],
-                                  asks=args.asks, settings=settings_from_args(args), log=log)
-        console.print_json(json.dumps(results))
-    else:
-        from qa.evaluation.bench import print_benchmark, run_benchmark
-
-        results = run_benchmark(settings_from_args(args), repeats=args.repeats, include_cold=not args.no_cold,
-                                log=log)
-        print_benchmark(results, console)
-    if args.json:
-        Path(args.json).write_text(json.dumps(results, indent=2) + "\n")
-    return 0 if ok else 1
-
-
-def _run_load(args, log) -> dict:
-    """``qa bench --load``: through Gradio's client, or the HTTP API (``--api``), adding ``--add`` meanwhile."""
-    import tempfile
-
-    from qa.evaluation.load import run_load
-    from qa.pipeline import Pipeline
-
-    if args.add and not args.api:
-        raise UsageError("--add needs --api: the document is added through the HTTP API")
-    settings = settings_from_args(args)
-    with tempfile.TemporaryDirectory(prefix="qa-load-") as scratch:
-        if args.add:  # the document joins a scratch library and index, not the user's
-            settings = settings.replace(library_dir=f"{scratch}/library", index_dir=f"{scratch}/index")
-        return run_load(Pipeline(settings), clients=args.load, questions_per_client=args.per_client, api=args.api,
-                        add=args.add, log=log)
-
-
 def _add_serve(sub) -> None:
     from qa.ui.options import add_arguments
 
-    add_arguments(sub.add_parser("serve", help="start the chat UI (Gradio) on 127.0.0.1:7860"))
+    p = sub.add_parser("serve", help="start the chat UI (Gradio) on 127.0.0.1:7860")
+    add_arguments(p)
+    p.set_defaults(run=_run_serve)
 
 
 def _run_serve(args) -> int:
@@ -488,27 +353,24 @@ class UsageError(Exception):
     """A mistake in how the command was called."""
 
 
+#: Modules that add commands of their own when they can be imported: the lab (``lab/`` beside the package:
+#: training, benchmarks, experiments), which imports the package and is never imported by it. Each has
+#: ``register(subparsers)``, adding parsers whose ``run`` default is the command.
+PLUGINS = ("lab.commands",)
+
+
 def build_parser() -> argparse.ArgumentParser:
+    import importlib
+    from importlib.util import find_spec
+
     parser = argparse.ArgumentParser(prog="qa", description="Extractive, cited question answering over documents.")
     sub = parser.add_subparsers(dest="command", required=True)
-    _add_ask(sub)
-    _add_index(sub)
-    _add_library(sub)
-    _add_serve(sub)
-    _add_eval(sub)
-    _add_bench(sub)
-    _add_eval_reader(sub)
-    _add_eval_open(sub)
-    _add_eval_docs(sub)
-    _add_train_reader(sub)
+    for add in (_add_ask, _add_index, _add_library, _add_serve, _add_eval, _add_eval_open, _add_eval_docs):
+        add(sub)
+    for name in PLUGINS:
+        if find_spec(name.partition(".")[0]) is not None:
+            importlib.import_module(name).register(sub)
     return parser
-
-
-COMMANDS = {"ask": _run_ask, "index": _run_index, "add": _run_add, "remove": _run_remove, "list": _run_list,
-            "serve": _run_serve, "eval": _run_eval, "bench": _run_bench,
-            "eval-reader": _run_eval_reader, "eval-open": _run_eval_open,
-            "eval-docs": _run_eval_docs,
-            "train-reader": _run_train_reader}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -516,13 +378,14 @@ def main(argv: list[str] | None = None) -> int:
     from qa.config import offline_environment, warn_unknown_variables
 
     offline_environment()  # before anything imports transformers or gradio
+    parser = build_parser()  # first: the plugins declare their variables
     warn_unknown_variables("qa")
     from qa.errors import QAError
     from qa.presentation import error_message
 
-    args = build_parser().parse_args(argv)
+    args = parser.parse_args(argv)
     try:
-        return COMMANDS[args.command](args)
+        return args.run(args)
     except (QAError, ValueError) as exc:  # what the library raises on purpose; anything else is a bug
         print(f"qa: error: {error_message(exc)}", file=sys.stderr)
         return 2

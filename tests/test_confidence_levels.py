@@ -6,7 +6,7 @@ import json
 import sys
 from pathlib import Path
 
-from qa.reader.evaluation import write_card
+from lab.reader_eval import write_card
 from qa.reader.reader import ReaderCard
 from qa.reader.verifier import Verifier
 from qa.types import CONFIDENT, TENTATIVE, Answer, confidence_level

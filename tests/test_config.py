@@ -25,7 +25,7 @@ import os  # noqa: E402
 import subprocess  # noqa: E402
 import sys  # noqa: E402
 
-from qa.config import GROUPS, ServeSettings, TrainConfig, unknown_variables  # noqa: E402
+from qa.config import GROUPS, ServeSettings, unknown_variables  # noqa: E402
 
 
 @pytest.mark.parametrize("group", GROUPS, ids=lambda g: g.__name__)
@@ -79,7 +79,7 @@ def test_choices_are_validated_on_the_command_line_too(capsys):
 
 
 def test_unknown_qa_variables_are_reported_with_the_nearest_name():
-    environ = {"QA_TOPK": "8", "QA_TOP_K": "3", "QA_PORT": "80", "QA_TRAIN_SEED": "1", "HOME": "/root",
+    environ = {"QA_TOPK": "8", "QA_TOP_K": "3", "QA_PORT": "80", "HOME": "/root",
                "QA_NOTHING_LIKE_IT": "1"}
     messages = unknown_variables(environ)
     assert messages == ["QA_NOTHING_LIKE_IT is not a setting and is ignored",
@@ -94,21 +94,12 @@ def test_the_command_warns_about_an_unknown_variable():
     assert out.returncode == 2 and "top_k must be at least 1" in out.stderr
 
 
-def test_serve_and_training_options_are_declared_the_same_way():
+def test_serve_options_are_declared_the_same_way():
     serve = ServeSettings.from_env({"QA_PORT": "8000", "QA_MAX_UPLOAD_MB": "0.5"})
     assert (serve.port, serve.max_upload_bytes, serve.host) == (8000, 512 * 1024, "127.0.0.1")
     assert ServeSettings.from_env({"QA_MAX_UPLOAD_MB": "none"}).upload_bytes(Settings()) == 50 * 1024 * 1024
     with pytest.raises(ValueError, match="port must be between 0 and 65535"):
         ServeSettings.from_env({"QA_PORT": "70000"})
-    parser = TrainConfig.add_arguments(argparse.ArgumentParser())
-    args = parser.parse_args(["--data", "a.jsonl", "b.jsonl", "--output", "runs/x", "--repeat", "ours=3", "*=0.5",
-                              "--max-examples", "0", "--no-save-fp16"])
-    config = TrainConfig.from_args(args, environ={"QA_TRAIN_SEED": "5"})
-    assert (config.data, config.output_dir, config.seed) == (["a.jsonl", "b.jsonl"], "runs/x", 5)
-    assert config.source_repeats == {"ours": 3, "*": 0.5} and config.max_examples is None
-    assert config.save_fp16 is False and config.batch_size == TrainConfig.batch_size
-    with pytest.raises(ValueError, match="--data is required"):
-        TrainConfig.from_env({})
 
 
 def test_importing_qa_leaves_the_environment_alone():

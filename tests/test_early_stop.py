@@ -86,7 +86,7 @@ def test_early_stopping_keeps_the_best_answer_of_full_reading(tmp_path_factory):
     import dataclasses
 
     from qa import Pipeline, Settings
-    from qa.evaluation.compare import EARLY_STOP
+    from lab.compare import EARLY_STOP
     from tests.conftest import ARTICLE
 
     settings = Settings.from_env(corpus=(str(ARTICLE),), index_dir=str(tmp_path_factory.mktemp("index")))

@@ -152,7 +152,7 @@ def test_a_second_process_is_told_that_milvus_lite_is_single_process(stores):
 def test_the_scale_benchmark_measures_both_stores_against_exact_search(tmp_path):
     """``qa bench --scale`` on a few hundred generated paragraphs: each store built in its own process from
     the same vectors, exact recall for flat FAISS, and the same hybrid top 10 from Milvus's BM25."""
-    from qa.evaluation.bench import scale_benchmark
+    from lab.bench import scale_benchmark
 
     settings = Settings.from_env(index_dir=str(tmp_path / "index"))
     results = scale_benchmark(300, stores=("faiss", "milvus"), queries=20, asks=3, settings=settings,

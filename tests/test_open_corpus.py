@@ -12,7 +12,7 @@ from qa.corpus.chunking import chunk_document
 from qa.corpus.documents import load_document, parse_document
 from qa.evaluation.open_corpus import (OpenQuestion, evaluate_open, followup_figures, loss_breakdown, loss_category,
                                       passage_document, write_open_corpus)
-from qa.reader.data import QAExample, is_dev_context, load_examples
+from qa.evaluation.qa_data import QAExample, is_dev_context, load_examples
 from tests.conftest import ROOT
 
 NEWS_DEV = ROOT / "train" / "data" / "news_dev.jsonl"

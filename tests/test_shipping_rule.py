@@ -88,7 +88,7 @@ def test_a_model_card_section_is_replaced_in_place_or_put_before_the_size_line(t
 def test_a_passing_candidate_gets_the_chosen_cut_as_its_threshold_and_the_verdict_in_its_cards(tmp_path):
     from abstention_rule import write_verdict
 
-    from qa.reader.evaluation import write_card
+    from lab.reader_eval import write_card
     from qa.reader.reader import ExtractiveReader
 
     write_card(tmp_path, ReaderCard(0.2, -0.3, 0.33, confident_threshold=0.9), {"dev": {"f1": 76.0}})

@@ -29,6 +29,13 @@ def test_the_ui_and_the_evaluation_never_import_the_command_line(package):
     assert not offenders
 
 
+def test_the_package_never_imports_the_lab():
+    """The lab (training, benchmarks, experiments) imports the product; never the other way round."""
+    offenders = {str(path.relative_to(PACKAGE.parent)) for path in PACKAGE.rglob("*.py")
+                 if any(name == "lab" or name.startswith("lab.") for name in imported_modules(path))}
+    assert not offenders
+
+
 def test_the_settings_layer_imports_nothing_of_the_package():
     assert not {name for name in imported_modules(PACKAGE / "config.py") if name.startswith("qa")}
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from qa.reader.data import QAExample
 from qa.reader.windows import tokenize_windows
 
 CONTEXT = ("The Skellig lighthouse, built in 1826, is kept by Brigid Walsh. She lives there with three goats. " * 4)
@@ -36,19 +35,3 @@ def test_a_long_question_is_clipped_so_the_context_still_fits(tokenizer):
                                max_query_tokens=16)
     question_tokens = windows.encoding.sequence_ids(0).count(0)
     assert question_tokens == 16 and any(o is not None for o in windows.offsets[0])
-
-
-def test_training_labels_the_windows_the_reader_reads(tokenizer):
-    from qa.config import TrainConfig
-    from qa.reader.training import tokenize_for_training
-
-    example = QAExample("x", "Who keeps it?", CONTEXT, ("Brigid Walsh",), (CONTEXT.index("Brigid Walsh"),))
-    config = TrainConfig(data=[], output_dir="", max_seq_length=48, doc_stride=16)
-    features = tokenize_for_training([example], tokenizer, config)
-    read = tokenize_windows(tokenizer, [example.question], [CONTEXT], max_length=48, stride=16,
-                            max_query_tokens=config.max_query_tokens)
-    assert [f["input_ids"] for f in features] == read.encoding["input_ids"]
-    f = next(f for f in features if f["start_positions"] > 0)
-    w = features.index(f)
-    start, end = read.offsets[w][f["start_positions"]][0], read.offsets[w][f["end_positions"]][1]
-    assert CONTEXT[start:end] == "Brigid Walsh"

@@ -30,9 +30,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from fit_verifier import add_report_set_arguments, cached_predictions, report_set  # noqa: E402
 from shipping_rule import chosen_cut, shipping_verdict, verdict_markdown  # noqa: E402
 
-from qa.reader.data import load_examples  # noqa: E402
 from qa.reader.decoding import confidence  # noqa: E402
-from qa.reader.evaluation import abstention_tradeoff, negative_kind, score_predictions, write_card  # noqa: E402
+from lab.reader_eval import abstention_tradeoff, score_predictions, write_card  # noqa: E402
+from qa.evaluation.qa_data import load_examples, negative_kind  # noqa: E402
 from qa.reader.reader import ExtractiveReader  # noqa: E402
 
 NEWS_DEV = "train/data/news_dev.jsonl"

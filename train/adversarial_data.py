@@ -1,4 +1,4 @@
-"""Write adversarial unanswerable questions made from answerable QA rows (qa/reader/adversarial.py).
+"""Write adversarial unanswerable questions made from answerable QA rows (lab/adversarial.py).
 
     python train/adversarial_data.py ../shared/qa-data/train.jsonl train/data/news_supplement*.jsonl \
         --output runs/abst/adversarial.jsonl
@@ -17,8 +17,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from qa.reader.adversarial import adversarial_negatives  # noqa: E402
-from qa.reader.data import load_examples, write_examples  # noqa: E402
+from lab.adversarial import adversarial_negatives  # noqa: E402
+from qa.evaluation.qa_data import load_examples, write_examples  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> int:

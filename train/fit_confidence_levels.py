@@ -84,8 +84,8 @@ def scored(predictions, card) -> tuple[list[float], list[bool], list[bool]]:
 
 def main(argv: list[str] | None = None) -> int:
     offline_environment()
-    from qa.reader.data import load_examples
-    from qa.reader.evaluation import write_card
+    from qa.evaluation.qa_data import load_examples
+    from lab.reader_eval import write_card
     from qa.reader.reader import ExtractiveReader
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])

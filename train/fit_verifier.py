@@ -23,8 +23,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from qa.metrics import best_threshold  # noqa: E402
-from qa.reader.data import add_negatives, is_dev_context, load_examples  # noqa: E402
-from qa.reader.evaluation import Prediction, predict, score_predictions, write_card  # noqa: E402
+from lab.data import add_negatives  # noqa: E402
+from qa.evaluation.qa_data import is_dev_context, load_examples  # noqa: E402
+from lab.reader_eval import Prediction, predict, score_predictions, write_card  # noqa: E402
 from qa.reader.reader import ExtractiveReader, ReaderCard  # noqa: E402
 from qa.reader.verifier import FEATURE_NAMES, Verifier, candidate_features  # noqa: E402
 
@@ -55,7 +56,7 @@ def add_report_set_arguments(parser: argparse.ArgumentParser) -> None:
 def report_set(args: argparse.Namespace):
     """The dev report set as the flags of :func:`add_report_set_arguments` pick it: every real row,
     and the first ``--limit-synthetic`` synthetic and ``--limit-generated`` generated negatives."""
-    from qa.reader.evaluation import negative_kind
+    from qa.evaluation.qa_data import negative_kind
 
     examples = dev_report_examples(args.data, args.adversarial)
     synthetic = [e for e in examples if negative_kind(e) == "synthetic"][: args.limit_synthetic]
@@ -147,7 +148,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", default=None, help="also write the figures here")
     args = parser.parse_args(argv)
 
-    from qa.reader.evaluation import calibrate
+    from lab.reader_eval import calibrate
 
     examples = report_set(args)
     reader = ExtractiveReader(args.reader)

@@ -19,7 +19,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from qa.followup import rewrite_followup  # noqa: E402
-from qa.reader.data import load_examples  # noqa: E402
+from qa.evaluation.qa_data import load_examples  # noqa: E402
 
 
 def merge(paths: list[Path]) -> list[dict]:

@@ -41,8 +41,9 @@ from qa.corpus.chunking import chunk_document  # noqa: E402
 from qa.corpus.documents import parse_document  # noqa: E402
 from qa.evaluation.open_corpus import passage_document  # noqa: E402
 from qa.pipeline import reading_context  # noqa: E402
-from qa.reader.data import QAExample, hardest_negative, is_dev_context, load_examples, write_examples  # noqa: E402
-from qa.reader.training import TrainConfig  # noqa: E402
+from lab.data import hardest_negative  # noqa: E402
+from qa.evaluation.qa_data import QAExample, is_dev_context, load_examples, write_examples  # noqa: E402
+from lab.config import TrainConfig  # noqa: E402
 
 SOURCE = "ours_news_para"
 

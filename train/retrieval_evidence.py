@@ -33,7 +33,7 @@ offline_environment()  # like the qa command: no hub, no tokenizer threads, befo
 from qa.config import Settings  # noqa: E402
 from qa.corpus.chunking import Chunk  # noqa: E402
 from qa.metrics import best_threshold, f1_score, fit_logistic_features, threshold_curve  # noqa: E402
-from qa.reader.data import QAExample, load_examples  # noqa: E402
+from qa.evaluation.qa_data import QAExample, load_examples  # noqa: E402
 from qa.reader.decoding import confidence  # noqa: E402
 from qa.retriever.embedding import embed_chunks  # noqa: E402
 from qa.retriever.index import build_index  # noqa: E402

@@ -25,8 +25,8 @@ from qa.config import offline_environment  # noqa: E402
 offline_environment()  # like the qa command: no hub, no tokenizer threads, before transformers loads
 
 from qa.config import SHIPPED_READER_DIR  # noqa: E402
-from qa.reader.data import load_examples  # noqa: E402
-from qa.reader.evaluation import calibrate, calibration_error, predict, score_predictions, write_card  # noqa: E402
+from qa.evaluation.qa_data import load_examples  # noqa: E402
+from lab.reader_eval import calibrate, calibration_error, predict, score_predictions, write_card  # noqa: E402
 from qa.reader.reader import ExtractiveReader  # noqa: E402
 
 SHIPPED_FILES = ("config.json", "model.safetensors", "tokenizer.json", "tokenizer_config.json")

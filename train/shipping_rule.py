@@ -14,7 +14,7 @@ A candidate reader (or verifier, or threshold) ships when, on the dev report set
 
 It replaces issue 15's rule (+20 points of real abstention within 1 point of F1), which turned
 away a reader better at every point of the trade-off. Curves are rows of
-``qa.reader.evaluation.abstention_tradeoff``: dicts with ``cut``, ``answerable_f1`` and
+``lab.reader_eval.abstention_tradeoff``: dicts with ``cut``, ``answerable_f1`` and
 ``real_abstained``, in percent.
 """
 
@@ -26,7 +26,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from qa.reader.evaluation import best_cut  # noqa: E402
+from lab.reader_eval import best_cut  # noqa: E402
 
 
 @dataclass(frozen=True)

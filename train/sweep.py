@@ -28,8 +28,8 @@ from qa.config import offline_environment  # noqa: E402
 
 offline_environment()  # like the qa command: no hub, no tokenizer threads, before transformers loads
 
-from qa.reader.data import load_examples  # noqa: E402
-from qa.reader.evaluation import calibrate, calibration_error, predict, score_predictions  # noqa: E402
+from qa.evaluation.qa_data import load_examples  # noqa: E402
+from lab.reader_eval import calibrate, calibration_error, predict, score_predictions  # noqa: E402
 from qa.reader.reader import ExtractiveReader  # noqa: E402
 
 TRAIN_SCRIPT = Path(__file__).resolve().parent / "train_reader.py"

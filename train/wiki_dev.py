@@ -16,7 +16,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from qa.reader.data import is_dev_context, load_examples, write_examples  # noqa: E402
+from qa.evaluation.qa_data import is_dev_context, load_examples, write_examples  # noqa: E402
 
 WIKIPEDIA = ("squad11_dev", "squad20_dev_half", "squadshifts_new_wiki")
 

@@ -28,8 +28,8 @@ from pathlib import Path
 
 from qa.config import Settings
 from qa.metrics import answer_scores, best_threshold, f1_score, recall_at_k, threshold_curve
-from qa.reader.data import QAExample
-from qa.reader.evaluation import negative_kind
+from qa.evaluation.qa_data import QAExample
+from qa.evaluation.qa_data import negative_kind
 
 #: Each document starts with a title line, so that no passage's first line is taken for its title.
 _TITLE = "Open corpus passage {n:04d}"
@@ -50,7 +50,7 @@ class OpenQuestion:
     conversation: str = ""
     standalone: str | None = None
     #: "answerable", or the kind of unanswerable question: "real", "synthetic" or "generated"
-    #: (qa.reader.evaluation.negative_kind).
+    #: (qa.evaluation.qa_data.negative_kind).
     kind: str = "answerable"
 
 

@@ -10,13 +10,13 @@ compared with this run's.
 from __future__ import annotations
 
 import json
+import tempfile
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from qa.config import PROJECT_DIR, RETRIEVAL_MODES, Settings
-from qa.evaluation.bench import fresh_index_build_seconds
 from qa.metrics import (answer_scores, expected_calibration_error, f1_score, latency_summary, mean_reciprocal_rank,
                         peak_rss_mb, recall_at_k, reliability_bins, threshold_curve)
 
@@ -171,6 +171,20 @@ def _calibration(questions: list[EvalQuestion], run: Run) -> dict:
     correct = [float(q.answerable and f1_score(g, q.answers) >= 0.5) for q, g in zip(questions, run.best_guesses)]
     return {"ece": round(expected_calibration_error(run.scores, correct), 4),
             "bins": reliability_bins(run.scores, correct)}
+
+
+def fresh_index_build_seconds(pipeline) -> float:
+    """Time a from-scratch build of this corpus's index (in a temporary folder; models already loaded)."""
+    from qa.pipeline import Pipeline
+
+    with tempfile.TemporaryDirectory() as directory:
+        # A Milvus server given by milvus_uri gets a collection of its own for this, not the served one.
+        fresh = Pipeline(pipeline.settings.replace(index_dir=directory,
+                                                   milvus_collection=f"{pipeline.settings.milvus_collection}_bench"),
+                         embedder=pipeline.embedder, reader=pipeline.reader)
+        started = time.perf_counter()
+        fresh.search_index(log=lambda message: None)
+        return time.perf_counter() - started
 
 
 def evaluate(settings: Settings | None = None, *, questions_path: str | Path = DEFAULT_QUESTIONS,

@@ -14,11 +14,10 @@ import math
 from dataclasses import asdict, dataclass
 from typing import Sequence
 
-from qa.reader.adversarial import key_terms, term_absent
-from qa.reader.data import STOP_WORDS, WORD
 from qa.reader.decoding import SpanCandidate
+from qa.text import STOP_WORDS, WORD, key_terms, term_absent
 
-# The data module's function words, and more that say nothing about what a question asks.
+# The shared function words, and more that say nothing about what a question asks.
 _STOP = STOP_WORDS | frozenset(
     "being done them him yes can could would should will shall may might must has have had about into "
     "over under after before also any some such so if but".split()

@@ -20,9 +20,10 @@ from dataclasses import asdict
 from pathlib import Path
 
 # Declared with every other setting, so that its flags and QA_TRAIN_* variables come from one place.
-from qa.config import TrainConfig
+from lab.config import TrainConfig
 from qa.reader.windows import tokenize_windows
-from qa.reader.data import QAExample, add_negatives, load_examples, split_by_context, write_examples
+from lab.data import add_negatives
+from qa.evaluation.qa_data import QAExample, load_examples, split_by_context, write_examples
 
 
 def _seed_everything(seed: int) -> None:

@@ -2,9 +2,10 @@
 
 import pytest
 
-from qa.reader.data import QAExample
+from qa.evaluation.qa_data import QAExample
 from qa.reader.decoding import DecodedSpans, SpanCandidate
-from qa.reader.evaluation import Prediction, negative_kind, score_predictions
+from lab.reader_eval import Prediction, score_predictions
+from qa.evaluation.qa_data import negative_kind
 from qa.reader.reader import ReaderCard
 
 CONTEXT = "The Skellig lighthouse was built in 1826."
@@ -38,7 +39,7 @@ def test_scores_split_abstention_by_kind():
 
 
 def test_the_abstention_tradeoff_and_the_best_cut_under_an_f1_floor():
-    from qa.reader.evaluation import abstention_tradeoff, best_cut
+    from lab.reader_eval import abstention_tradeoff, best_cut
 
     margins = [5.0, 1.0, -2.0, 3.0, -1.0, 0.5, -4.0]
     f1s = [1.0, 0.5, 1.0, 0.0, 0.0, 0.0, 0.0]

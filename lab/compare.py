@@ -69,7 +69,7 @@ def chosen_variants(names: str | None) -> dict[str, dict]:
 def dev_split(path: str | Path = DEFAULT_DATA, *, limit: int | None = None, source: str | None = None) -> list:
     """The reader's dev split of ``path`` (questions asked alone), optionally of one ``source`` (a
     substring of it), every n-th example so that ``limit`` of them spread over the whole split."""
-    from qa.reader.data import is_dev_context, load_examples
+    from qa.evaluation.qa_data import is_dev_context, load_examples
 
     examples = [ex for ex in load_examples(path) if is_dev_context(ex.context, DEV_FRACTION)
                 and not ex.meta.get("conversation") and (source is None or source in ex.source)]
@@ -256,7 +256,7 @@ _ISOLATED = """
 import json, sys
 from qa.config import Settings, offline_environment
 offline_environment()
-from qa.evaluation.compare import compare
+from lab.compare import compare
 variants, options = (json.loads(a) for a in sys.argv[2:4])
 print(json.dumps(compare(Settings.from_json(sys.argv[1]), variants=variants, **options)))
 """

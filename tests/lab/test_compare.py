@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from qa.evaluation.compare import BASELINE, VARIANTS, chosen_variants, quality_rule
+from lab.compare import BASELINE, VARIANTS, chosen_variants, quality_rule
 
 
 def _figures(f1: float, abstained: int) -> dict:
@@ -36,7 +36,7 @@ def test_isolated_variants_are_measured_in_their_own_processes_and_merged(tmp_pa
     """Each variant alone in a fresh process (real models, a few questions): the same figures as one run
     would give, the plain-forward yardstick from the baseline's process, and the quality rule."""
     from qa.config import Settings
-    from qa.evaluation.compare import DEFAULT_DATA, compare
+    from lab.compare import DEFAULT_DATA, compare
 
     if not DEFAULT_DATA.is_file():
         pytest.skip(f"no QA data at {DEFAULT_DATA}")

@@ -16,6 +16,7 @@ import tempfile
 import time
 
 from qa.config import Settings
+from qa.evaluation.run import fresh_index_build_seconds
 from qa.metrics import latency_summary, peak_rss_mb
 
 QUESTIONS = [
@@ -38,20 +39,6 @@ def _median_ms(fn, repeats: int) -> tuple[float, float]:
         samples.append(time.perf_counter() - started)
     summary = latency_summary(samples)
     return summary["p50_ms"], summary["p95_ms"]
-
-
-def fresh_index_build_seconds(pipeline) -> float:
-    """Time a from-scratch build of this corpus's index (in a temporary folder; models already loaded)."""
-    from qa.pipeline import Pipeline
-
-    with tempfile.TemporaryDirectory() as directory:
-        # A Milvus server given by milvus_uri gets a collection of its own for this, not the served one.
-        fresh = Pipeline(pipeline.settings.replace(index_dir=directory,
-                                                   milvus_collection=f"{pipeline.settings.milvus_collection}_bench"),
-                         embedder=pipeline.embedder, reader=pipeline.reader)
-        started = time.perf_counter()
-        fresh.search_index(log=lambda message: None)
-        return time.perf_counter() - started
 
 
 def cold_start_seconds(settings: Settings, question: str) -> float:
@@ -248,7 +235,7 @@ def scale_benchmark(n_paragraphs: int = 10_000, *, stores=SCALE_STORES, queries:
         out["stores"] = {}
         for store in stores:
             log(f"{store}: building and measuring in a fresh process")
-            code = "import json, sys; from qa.evaluation.bench import _scale_store; print(json.dumps(_scale_store(sys.argv[1], json.loads(sys.argv[2]))))"
+            code = "import json, sys; from lab.bench import _scale_store; print(json.dumps(_scale_store(sys.argv[1], json.loads(sys.argv[2]))))"
             run = subprocess.run([sys.executable, "-c", code, store, json.dumps(job)], capture_output=True,
                                  text=True, timeout=24 * 3600)
             if run.returncode != 0:

@@ -2,15 +2,16 @@
 a content word with the question, and one sentence either side; compare answers and reader time with
 reading whole passages, on the article's questions and 60 dev-split Wikipedia questions.
 
-    .venv/bin/python eval/experiments/passage_trimming.py
+    .venv/bin/python lab/experiments/passage_trimming.py
 """
 import statistics, sys, time, tempfile
 from pathlib import Path
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # the lab, beside the package
 from qa.config import offline_environment
 offline_environment()
 import qa
 from qa.corpus.chunking import sentence_spans
-from qa.evaluation.compare import dev_split
+from lab.compare import dev_split
 from qa.evaluation.open_corpus import write_open_corpus
 from qa.evaluation.run import load_questions
 from qa.metrics import f1_score

@@ -14,9 +14,9 @@ import random
 import re
 from collections import defaultdict
 from dataclasses import dataclass, replace
-from typing import Iterable
 
-from qa.reader.data import QAExample
+from qa.evaluation.qa_data import QAExample
+from qa.text import MONTH, MONTHS, NUMBER, YEAR, name_matches, term_absent
 
 #: Words that flip what a question asks for; an edit is kept only if the paragraph lacks the new word.
 ANTONYMS = {
@@ -36,14 +36,6 @@ ANTONYMS = {
     "men": "women", "women": "men", "winter": "summer", "summer": "winter",
 }
 
-_YEAR = re.compile(r"\b(1[5-9]\d\d|20\d\d)\b")
-_NUMBER = re.compile(r"(?<![\w.,-])(\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)(?![\w-]|[.,]\d)")
-_MONTHS = ("January February March April May June July August September October November "
-           "December").split()
-_MONTH = re.compile(r"\b(" + "|".join(_MONTHS) + r")\b")
-# A run of capitalised words (with "of", "the", "de" ... inside), as a name of something.
-_NAME = re.compile(r"\b[A-Z][\w'’.-]*[A-Za-z0-9](?:\s+(?:(?:of|the|de|la|von|van|and|for|du)\s+)*"
-                   r"[A-Z][\w'’.-]*[A-Za-z0-9])*")
 _ANTONYM_WORD = re.compile(r"\b(" + "|".join(sorted(ANTONYMS, key=len, reverse=True)) + r")\b")
 
 
@@ -57,28 +49,6 @@ class Edit:
     new: str
 
 
-def term_absent(term: str, context: str) -> bool:
-    """Whether ``term`` occurs nowhere in ``context`` as a whole word (case-insensitive)."""
-    return re.search(r"(?<!\w)" + re.escape(term.lower()) + r"(?!\w)", context.lower()) is None
-
-
-def key_terms(question: str) -> list[str]:
-    """The question's names, numbers, years and months: the terms an edit would swap."""
-    terms = [m.group(0) for m in _names(question)]
-    terms += [m.group(0) for pattern in (_YEAR, _NUMBER, _MONTH) for m in pattern.finditer(question)]
-    return list(dict.fromkeys(terms))
-
-
-def _names(text: str) -> Iterable[re.Match]:
-    for match in _NAME.finditer(text):
-        name = match.group(0)
-        if match.start() == 0 or not text[: match.start()].strip():
-            continue  # capitalised because it starts the question: "About", "The person", "Just"
-        if name in _MONTHS or len(name) < 3 or re.search(r"['’]s?$|-[a-z]", name):
-            continue
-        yield match
-
-
 def candidate_edits(question: str, context: str, names: list[str], rng: random.Random) -> list[Edit]:
     """Every rule's edit of ``question`` whose new term is absent from ``context`` (and whose old
     term is present in it, so the edit changes something the paragraph talks about).
@@ -86,15 +56,15 @@ def candidate_edits(question: str, context: str, names: list[str], rng: random.R
     ``names`` is a pool of names from other paragraphs to swap in.
     """
     edits: list[Edit] = []
-    for match in _YEAR.finditer(question):
+    for match in YEAR.finditer(question):
         year = int(match.group(0))
         for delta in rng.sample([-30, -20, -12, -7, -5, -3, 3, 5, 7, 12, 20, 30], 12):
             new = str(year + delta)
             if term_absent(new, context) and not term_absent(match.group(0), context):
                 edits.append(Edit("year", match.start(), match.end(), new))
                 break
-    for match in _NUMBER.finditer(question):
-        if _YEAR.fullmatch(match.group(0)):
+    for match in NUMBER.finditer(question):
+        if YEAR.fullmatch(match.group(0)):
             continue
         value = float(match.group(0).replace(",", ""))
         if value <= 1 or term_absent(match.group(0), context):
@@ -106,13 +76,13 @@ def candidate_edits(question: str, context: str, names: list[str], rng: random.R
             if new != match.group(0) and term_absent(new, context):
                 edits.append(Edit("number", match.start(), match.end(), new))
                 break
-    for match in _MONTH.finditer(question):
+    for match in MONTH.finditer(question):
         if term_absent(match.group(0), context):
             continue
-        others = [m for m in _MONTHS if m != match.group(0) and term_absent(m, context)]
+        others = [m for m in MONTHS if m != match.group(0) and term_absent(m, context)]
         if others:
             edits.append(Edit("month", match.start(), match.end(), rng.choice(others)))
-    for match in _names(question):
+    for match in name_matches(question):
         old = match.group(0)
         if term_absent(old, context):
             continue
@@ -148,7 +118,7 @@ def adversarial_negatives(
     names_by_source: dict[str, list[str]] = defaultdict(list)
     seen: set[tuple[str, str]] = set()
     for ex in examples:
-        for match in _names(ex.question):
+        for match in name_matches(ex.question):
             key = (ex.source, match.group(0))
             if key not in seen:
                 seen.add(key)

@@ -8,7 +8,8 @@ import sys
 
 import pytest
 
-from qa.reader.data import QAExample, add_negatives, is_dev_context, load_examples, split_by_context
+from lab.data import add_negatives
+from qa.evaluation.qa_data import QAExample, is_dev_context, load_examples, split_by_context
 from tests.conftest import ROOT
 
 CONTEXTS = [
@@ -65,7 +66,8 @@ def test_squad_json_is_read(tmp_path):
 
 
 def test_source_repeats_weigh_or_drop_a_source(tmp_path):
-    from qa.reader.training import TrainConfig, prepare_data
+    from lab.config import TrainConfig
+    from lab.training import prepare_data
 
     data = write_data(tmp_path / "toy.jsonl")
     other = tmp_path / "other.jsonl"
@@ -87,7 +89,7 @@ def test_source_repeats_weigh_or_drop_a_source(tmp_path):
 
 
 def test_fractional_weights_keep_that_share_of_a_source():
-    from qa.reader.training import repeat_by_source
+    from lab.training import repeat_by_source
 
     examples = [QAExample(f"q{i}", "Q?", "C.", (), (), "big") for i in range(2000)]
     examples += [QAExample("s", "Q?", "C.", (), (), "small")]
@@ -100,7 +102,7 @@ def test_fractional_weights_keep_that_share_of_a_source():
 
 
 def test_source_patterns_weigh_every_source_they_match_and_names_win():
-    from qa.reader.training import repeat_by_source
+    from lab.training import repeat_by_source
 
     examples = [QAExample(f"q{i}", "Q?", "C.", (), (), source)
                 for i, source in enumerate(["ours_news", "ours_news_5", "ours_news_6", "squad"])]
@@ -117,7 +119,7 @@ def test_repeat_flag_is_checked(tmp_path):
 
 
 def test_repeat_weights_parse_whole_and_fractional_numbers():
-    from qa.config import _source_repeats
+    from lab.config import _source_repeats
 
     assert _source_repeats(["ours_news=3", "*=0.25", "a=b=1"]) == {"ours_news": 3, "*": 0.25, "a=b": 1}
     for bad in ("ours_news=-1", "ours_news=nan", "=2", "ours_news=inf"):
@@ -136,7 +138,8 @@ def test_labels_point_at_the_answer_tokens():
     from transformers import AutoTokenizer
 
     from qa.config import packaged_embedding_model_path
-    from qa.reader.training import TrainConfig, tokenize_for_training
+    from lab.config import TrainConfig
+    from lab.training import tokenize_for_training
 
     tokenizer = AutoTokenizer.from_pretrained(str(packaged_embedding_model_path()))
     context = CONTEXTS[0] * 3
@@ -234,3 +237,46 @@ def test_sweep_trains_recipes_side_by_side_and_ranks_them_on_one_dev_file(tmp_pa
     assert [r["f1"] for r in scored] == sorted((r["f1"] for r in scored), reverse=True)
     assert results[-1] == {"name": "broken", "flags": "--no-such-flag 1", "failed": True}
     assert "broken           failed" in result.stdout
+
+
+def test_training_options_are_declared_like_the_settings():
+    import argparse
+
+    from lab.config import TrainConfig
+    from qa.config import GROUPS, unknown_variables
+    from tests.test_config import test_every_field_is_declared_with_help_a_flag_and_a_variable as declared_well
+
+    declared_well(TrainConfig)
+    assert TrainConfig in GROUPS and not unknown_variables({"QA_TRAIN_SEED": "1"})
+    parser = TrainConfig.add_arguments(argparse.ArgumentParser())
+    args = parser.parse_args(["--data", "a.jsonl", "b.jsonl", "--output", "runs/x", "--repeat", "ours=3", "*=0.5",
+                              "--max-examples", "0", "--no-save-fp16"])
+    config = TrainConfig.from_args(args, environ={"QA_TRAIN_SEED": "5"})
+    assert (config.data, config.output_dir, config.seed) == (["a.jsonl", "b.jsonl"], "runs/x", 5)
+    assert config.source_repeats == {"ours": 3, "*": 0.5} and config.max_examples is None
+    assert config.save_fp16 is False and config.batch_size == TrainConfig.batch_size
+    with pytest.raises(ValueError, match="--data is required"):
+        TrainConfig.from_env({})
+
+
+def test_training_labels_the_windows_the_reader_reads():
+    from transformers import AutoTokenizer
+
+    from lab.config import TrainConfig
+    from lab.training import tokenize_for_training
+    from qa.config import packaged_embedding_model_path
+    from qa.reader.windows import tokenize_windows
+    from tests.test_windows import CONTEXT  # the windows test's long context
+
+    tokenizer = AutoTokenizer.from_pretrained(str(packaged_embedding_model_path()), local_files_only=True)
+
+    example = QAExample("x", "Who keeps it?", CONTEXT, ("Brigid Walsh",), (CONTEXT.index("Brigid Walsh"),))
+    config = TrainConfig(data=[], output_dir="", max_seq_length=48, doc_stride=16)
+    features = tokenize_for_training([example], tokenizer, config)
+    read = tokenize_windows(tokenizer, [example.question], [CONTEXT], max_length=48, stride=16,
+                            max_query_tokens=config.max_query_tokens)
+    assert [f["input_ids"] for f in features] == read.encoding["input_ids"]
+    f = next(f for f in features if f["start_positions"] > 0)
+    w = features.index(f)
+    start, end = read.offsets[w][f["start_positions"]][0], read.offsets[w][f["end_positions"]][1]
+    assert CONTEXT[start:end] == "Brigid Walsh"

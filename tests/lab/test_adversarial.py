@@ -2,8 +2,9 @@
 
 import random
 
-from qa.reader.adversarial import adversarial_negatives, apply_edit, candidate_edits, key_terms, term_absent
-from qa.reader.data import QAExample
+from lab.adversarial import adversarial_negatives, apply_edit, candidate_edits
+from qa.text import key_terms, term_absent
+from qa.evaluation.qa_data import QAExample
 
 CONTEXT = ("The Skellig lighthouse was built in 1826 by the Ballast Board. In 1967 it was automated, and "
            "Brigid Walsh became its first keeper in March. The tower is 12 metres tall and stands on the "

@@ -1,4 +1,5 @@
-"""Extractive-QA examples: loading, a by-context dev split, and SQuAD 2.0-style negatives.
+"""QA data: extractive-QA examples, their file format and a by-context dev split (``qa eval-open`` reads
+them; the lab trains on them).
 
 The format is one JSON object per line with ``id``, ``source``, ``context``,
 ``question``, ``answers`` (strings, empty when unanswerable) and ``answer_starts``
@@ -10,12 +11,9 @@ from __future__ import annotations
 
 import hashlib
 import json
-import random
-import re
-from collections import defaultdict
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, Sequence
+from typing import Iterable
 
 
 #: Optional fields of a conversational row, kept in ``QAExample.meta``: the conversation it belongs to,
@@ -107,66 +105,6 @@ def split_by_context(
     return train, dev
 
 
-WORD = re.compile(r"\w+")
-#: Function words, left out when questions and contexts are compared word by word.
-STOP_WORDS = frozenset(
-    "a an the of in on at to for from by with and or is are was were be been what which who whom "
-    "whose when where why how did do does that this these those it its as than then there their "
-    "they he she his her you your i my me we our us not no".split()
-)
-
-
-def _content_words(text: str) -> set[str]:
-    return {w for w in WORD.findall(text.lower()) if w not in STOP_WORDS}
-
-
-def hardest_negative(question: str, answers: Sequence[str], contexts: Iterable[str]) -> str | None:
-    """Of ``contexts``, the one sharing most content words with ``question`` among those holding none of
-    ``answers`` (case-insensitive): the first of them on a tie, None when every one holds an answer."""
-    question_words = _content_words(question)
-    lowered_answers = [answer.lower() for answer in answers]
-    best, best_overlap = None, -1
-    for context in contexts:
-        lowered = context.lower()
-        if any(answer in lowered for answer in lowered_answers):
-            continue
-        overlap = len(question_words & _content_words(context))
-        if overlap > best_overlap:
-            best, best_overlap = context, overlap
-    return best
-
-
-def add_negatives(
-    examples: list[QAExample], ratio: float, *, seed: int, candidates: int = 24
-) -> list[QAExample]:
-    """Pair questions with other contexts of the same source that do not hold their answer.
-
-    SQuAD 2.0-style negatives teach the reader to abstain. For a ``ratio`` share of the
-    answerable examples, the negative context is the one among ``candidates`` random
-    contexts of the same source that shares most content words with the question
-    (a hard negative), provided none of the answers occurs in it.
-    """
-    rng = random.Random(seed)
-    contexts_by_source: dict[str, list[str]] = defaultdict(list)
-    seen: set[str] = set()
-    for ex in examples:
-        if ex.context not in seen:
-            seen.add(ex.context)
-            contexts_by_source[ex.source].append(ex.context)
-    negatives = []
-    for ex in examples:
-        if not ex.is_answerable or rng.random() >= ratio:
-            continue
-        pool = contexts_by_source[ex.source]
-        if len(pool) < 2:
-            continue
-        others = [context for context in rng.sample(pool, min(candidates, len(pool))) if context != ex.context]
-        best = hardest_negative(ex.question, ex.answers, others)
-        if best is not None:
-            negatives.append(replace(ex, id=f"{ex.id}-neg", context=best, answers=(), answer_starts=()))
-    return examples + negatives
-
-
 def write_examples(examples: Iterable[QAExample], path: str | Path) -> None:
     """Write examples in the JSONL format that :func:`load_examples` reads."""
     with open(path, "w", encoding="utf-8") as out:
@@ -180,3 +118,16 @@ def write_examples(examples: Iterable[QAExample], path: str | Path) -> None:
                 "answer_starts": list(ex.answer_starts),
             }
             out.write(json.dumps(row, ensure_ascii=False) + "\n")
+
+
+def negative_kind(example: QAExample) -> str:
+    """What kind of question an example is: "answerable"; "real" unanswerable (written by people, SQuAD 2.0
+    or ours); "synthetic" (a question paired with another paragraph, ``-neg``); or "generated" (an edited
+    question, ``-adv``, see lab/adversarial.py)."""
+    if example.is_answerable:
+        return "answerable"
+    if example.id.endswith("-neg"):
+        return "synthetic"
+    if "-adv" in example.id:
+        return "generated"
+    return "real"

@@ -2,7 +2,7 @@
 
 import pytest
 
-from qa.evaluation.load import run_load
+from lab.load import run_load
 
 pytestmark = pytest.mark.slow
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 
-from qa.evaluation.bench import QUESTIONS
+from lab.bench import QUESTIONS
 from qa.metrics import latency_summary
 
 
