@@ -101,8 +101,8 @@ def run_benchmark(settings: Settings | None = None, *, repeats: int = 5, include
             ("embed", lambda: pipeline.embedder.embed([question])),
             (dense_name, lambda: dense_search(vector)),
             (lexical_name, lambda: lexical_search(question)),
-            ("reader", lambda: pipeline.reader.read(question, texts)),
-            (other_name, lambda: other_reader.read(question, texts)),
+            ("reader", lambda: pipeline.reader.spans(question, texts)),
+            (other_name, lambda: other_reader.spans(question, texts)),
             ("ask", lambda: pipeline.ask(question)),
             ("read_all_ask", lambda: pipeline.ask(question, top_k=len(index.chunks))),
         ):

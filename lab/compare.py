@@ -133,7 +133,7 @@ def _plain_forward_ms(pipeline, questions: list[str], index) -> dict:
     from transformers import AutoModelForQuestionAnswering
 
     from qa.pipeline import reading_context
-    from qa.reader.reader import clip_question
+    from qa.reader.windows import clip_question
 
     reader = pipeline.reader
     tokenizer, _ = reader._components()

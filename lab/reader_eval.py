@@ -55,7 +55,7 @@ def predict(reader: ExtractiveReader, examples: list[QAExample], *, progress: bo
 
     out = []
     for ex in tqdm(examples, disable=not progress, desc="reading"):
-        decoded = reader.read(ex.question, [ex.context])[0]
+        decoded = reader.spans(ex.question, [ex.context])[0]
         best = decoded.candidates[0] if decoded.candidates else None
         text = ex.context[best.start : best.end] if best else None
         margin = best.margin if best else float("-inf")

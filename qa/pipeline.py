@@ -20,17 +20,15 @@ from qa.corpus.chunking import Chunk, chunk_corpus, normalize_space, sentence_sp
 from qa.corpus.documents import Document, read_corpus
 from qa.errors import QuestionError, QuestionTooLongError
 from qa.followup import Turn, rewrite_followup
-from qa.reader.decoding import DecodedSpans, confidence, suppress_overlaps, without_lead_in
-from qa.reader.reader import ExtractiveReader, ReaderCard
+from qa.reader.reader import ExtractiveReader
+from qa.reader.reading import Candidate, Context, Reading, ReadingOptions
 from qa.retriever.embedding import Embedder, embed_chunks
 from qa.retriever.index import MANIFEST, VECTOR_CACHE, IndexRecipe, load_or_build_index
 from qa.retriever.retriever import Retriever, SearchIndex
 from qa.retriever.store import VectorStore
 from qa.retriever.vector_cache import EmbeddingCache
-from qa.types import Answer, Citation, Passage, confidence_level
+from qa.types import Answer, Citation, Passage
 
-#: Alternatives whose confidence is below this are noise, not alternatives.
-_ALTERNATIVE_FLOOR = 0.01
 #: qa.read reads all of its context; past this size, index it as a corpus instead.
 _MAX_CONTEXT_CHARS = 200_000
 
@@ -236,9 +234,8 @@ class Pipeline:
 
     @property
     def answer_threshold(self) -> float:
-        if self.settings.answer_threshold is not None:
-            return self.settings.answer_threshold
-        return self.card.threshold
+        """The score an answer needs: the setting, or else the reader card's."""
+        return self.reader.threshold(self._options(None))
 
     # --- the public method ----------------------------------------------------
 
@@ -258,30 +255,10 @@ class Pipeline:
             raise ValueError("top_k must be at least 1")
         index = self.search_index() if index is None else index
         passages = self.retriever.retrieve(standalone, index, top_k, mode=retrieval)
-        threshold = self.answer_threshold if threshold is None else threshold
-        passages, decoded = self._read_passages(standalone, passages, threshold)
-        answer = self._answer(asked, passages, decoded, threshold, read_as=standalone)
+        contexts = [Context(*reading_context(p.chunk, self.settings.read_headings)) for p in passages]
+        reading = self.reader.read(standalone, contexts, self._options(threshold))
+        answer = self._answer(asked, passages[: reading.contexts_read], reading)
         return replace(answer, rewritten_question=standalone) if standalone != asked else answer
-
-    def _read_passages(self, question: str, passages: list[Passage],
-                       threshold: float) -> tuple[list[Passage], list[DecodedSpans]]:
-        """Read ``passages`` in retrieval order; with early stopping, only until an answer is confident
-        enough to be given (see :func:`read_until_confident`). Returns the passages read and their spans."""
-        contexts = [reading_context(p.chunk, self.settings.read_headings) for p in passages]
-
-        def read(batch: Sequence[tuple[str, int]]) -> list[DecodedSpans]:
-            return [without_lead_in(spans, lead_in) for spans, (_, lead_in)
-                    in zip(self.reader.read(question, [text for text, _ in batch]), batch)]
-
-        card = self.card
-        early_stop = self.settings.early_stop
-        # The stop rule reads the reader's own confidence, so it is held to the reader's threshold: a
-        # verifier's threshold is on another scale.
-        reader_threshold = threshold if card.verifier is None else card.answer_threshold
-        decoded = read_until_confident(read, contexts, batch=self.settings.read_batch,
-                                       stop_at=None if early_stop is None else max(early_stop, reader_threshold),
-                                       confidence_of=lambda margin: confidence(margin, card.scale, card.bias))
-        return passages[: len(decoded)], decoded
 
     def read(self, question: str, context: str, *, title: str | None = None,
              threshold: float | None = None) -> Answer:
@@ -294,69 +271,31 @@ class Pipeline:
         chunk = Chunk(id="context#p1", doc_id="context", doc_title=title or "context", paragraph=1, section=None,
                       kind="body", start=0, end=len(context), text=context)
         passages = [Passage(chunk=chunk, rank=1, score=1.0)]
-        decoded = self.reader.read(asked, [context])
-        return self._answer(asked, passages, decoded, self.answer_threshold if threshold is None else threshold)
+        return self._answer(asked, passages, self.reader.read(asked, [context], self._options(threshold)))
 
-    # --- from spans to an answer ------------------------------------------------
+    # --- from the reader's candidates to an answer --------------------------------------------------
 
-    @property
-    def card(self) -> ReaderCard:
-        """The reader's card, without its verifier when the settings turn it off."""
-        card = self.reader.card
-        return card if self.settings.use_verifier else card.without_verifier()
+    def _options(self, threshold: float | None) -> ReadingOptions:
+        """How this pipeline's reader decides: the settings, with a per-call threshold."""
+        options = ReadingOptions.from_settings(self.settings)
+        return options if threshold is None else replace(options, threshold=threshold)
 
-    def _answer(self, question: str, passages: list[Passage], decoded: list[DecodedSpans],
-                threshold: float, *, read_as: str | None = None) -> Answer:
-        card = self.card
-        scored = []
-        for passage, spans in zip(passages, decoded):
-            for cand in spans.candidates:
-                scored.append((confidence(cand.margin, card.scale, card.bias), passage, cand, spans))
-        scored.sort(key=lambda item: (-item[0], item[1].rank, item[2].start))
-        keep = suppress_overlaps([(p.chunk.id, c.start, c.end) for _, p, c, _ in scored])
-        if not keep:
+    def _answer(self, question: str, passages: list[Passage], reading: Reading) -> Answer:
+        """The reader's verdict as an answer: its best candidate cited (or none, when it abstains), and
+        the other candidates that are different answers (qa.alternatives)."""
+        if reading.best is None:
             return Answer(question=question, text=None, score=0.0, passages=passages)
 
-        def answer_of(item) -> Answer:
-            # The reader ranks; the card's verifier (when there is one) rescores what is shown.
-            score, passage, cand, spans = item
-            if card.verifier is not None:
-                lead_in = (passage.chunk.section or "") if self.settings.read_headings else ""
-                score = card.answer_score(read_as or question, passage.chunk.text, cand, spans.candidates,
-                                          lead_in=lead_in)
-            return candidate_answer(question, score, passage, cand)
+        def answer(candidate: Candidate) -> Answer:
+            return candidate_answer(question, candidate.score, passages[candidate.context], candidate)
 
-        # The best candidate is kept even when weak (it tells how close an answer came); the rest only
-        # when they are other answers (qa.alternatives), not noise below the floor.
-        ranked = [scored[i] for i in keep]
-        best = answer_of(ranked[0])
-        others = (answer_of(item) for item in ranked[1:] if item[0] >= _ALTERNATIVE_FLOOR)
-        alternatives = choose_alternatives(best, others, self.settings.alternatives,
+        best = answer(reading.best)
+        alternatives = choose_alternatives(best, map(answer, reading.candidates[1:]), self.settings.alternatives,
                                            {p.chunk.id: p.chunk for p in passages})
-        level = confidence_level(best.score, threshold, card.confident_threshold)
-        if level is not None:
-            return replace(best, alternatives=alternatives, passages=passages, confidence_level=level)
+        if reading.level is not None:
+            return replace(best, alternatives=alternatives, passages=passages, confidence_level=reading.level)
         return Answer(question=question, text=None, score=best.score, alternatives=[best, *alternatives],
                       passages=passages)
-
-
-def read_until_confident(read, contexts: Sequence, *, stop_at: float | None, batch: int,
-                         confidence_of) -> list[DecodedSpans]:
-    """``read(contexts[i:j])`` batch by batch, in order, until a span's ``confidence_of(margin)`` reaches
-    ``stop_at``; all at once when ``stop_at`` is None. Returns the spans of the contexts read.
-
-    A passage not yet read may hold a span of any confidence short of 1, so what is left cannot
-    be bounded; the rule is a margin instead: an answer this sure is rarely beaten by a
-    lower-ranked passage (``qa bench --compare`` measures how rarely, against reading them all)."""
-    if stop_at is None:
-        return list(read(contexts)) if contexts else []
-    decoded: list[DecodedSpans] = []
-    for lo in range(0, len(contexts), batch):
-        decoded += read(contexts[lo : lo + batch])
-        best = max((c.margin for spans in decoded for c in spans.candidates[:1]), default=None)
-        if best is not None and confidence_of(best) >= stop_at:
-            break
-    return decoded
 
 
 def reading_context(chunk: Chunk, with_heading: bool) -> tuple[str, int]:

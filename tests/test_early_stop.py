@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from qa.pipeline import read_until_confident
+from qa.reader.reading import read_until_confident
 from qa.reader.decoding import DecodedSpans, SpanCandidate, confidence
 
 

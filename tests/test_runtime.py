@@ -75,8 +75,8 @@ def test_onnx_reader_gives_torch_spans_and_logits(shipped_pair, article_text):
         for a, b in zip(window_logits(torch_logits, inputs, 16), window_logits(onnx_logits, inputs, 16)):
             assert np.abs(a - b)[mask].max() < 1e-3
     for question in ARTICLE_QUESTIONS:
-        expected = torch_reader.read(question, passages)
-        got = onnx_reader.read(question, passages)
+        expected = torch_reader.spans(question, passages)
+        got = onnx_reader.spans(question, passages)
         for e, g in zip(expected, got):
             assert [(c.start, c.end) for c in e.candidates[:3]] == [(c.start, c.end) for c in g.candidates[:3]]
             assert e.candidates[0].margin == pytest.approx(g.candidates[0].margin, abs=1e-3)
@@ -121,8 +121,8 @@ def test_export_is_rebuilt_when_the_weights_change(tiny_reader, tmp_path):
     assert after != before and after.is_file()
     # And the export runs the new weights: the same spans as torch on them.
     question, passage = "Who is Colin Clarke?", "Colin Clarke is a counterterrorism analyst in New York."
-    torch_spans = ExtractiveReader(str(copy), runtime="torch").read(question, [passage])[0]
-    onnx_spans = ExtractiveReader(str(copy), runtime="onnx", cache_dir=str(tmp_path / "cache")).read(question, [passage])[0]
+    torch_spans = ExtractiveReader(str(copy), runtime="torch").spans(question, [passage])[0]
+    onnx_spans = ExtractiveReader(str(copy), runtime="onnx", cache_dir=str(tmp_path / "cache")).spans(question, [passage])[0]
     assert torch_spans.candidates[0].margin == pytest.approx(onnx_spans.candidates[0].margin, abs=1e-4)
 
 
@@ -142,7 +142,7 @@ def test_damaged_export_of_the_same_size_is_rebuilt_by_the_reader(tiny_reader, t
     size = path.stat().st_size
     path.write_bytes(b"\0garbage" * (size // 8) + b"\0" * (size % 8))  # the manifest's size still matches
     reader = ExtractiveReader(str(tiny_reader), runtime="onnx", cache_dir=str(tmp_path))
-    assert reader.read("Who is Colin Clarke?", ["Colin Clarke is an analyst."])[0].candidates
+    assert reader.spans("Who is Colin Clarke?", ["Colin Clarke is an analyst."])[0].candidates
     load_onnx_session(path)
 
 
@@ -151,7 +151,7 @@ def test_int8_export_runs_and_stays_close(tiny_reader, tmp_path):
     assert path.name == runtime.INT8_FILE and (path.parent / "reader-fp32.onnx").is_file()
     assert path.stat().st_size < (path.parent / "reader-fp32.onnx").stat().st_size
     reader = ExtractiveReader(str(tiny_reader), runtime="onnx", precision="int8", cache_dir=str(tmp_path))
-    assert reader.read("Who is Colin Clarke?", ["Colin Clarke is an analyst."])[0].candidates
+    assert reader.spans("Who is Colin Clarke?", ["Colin Clarke is an analyst."])[0].candidates
 
 
 def test_int8_leaves_the_narrowing_layers_in_fp32(tiny_reader, tmp_path):

@@ -65,7 +65,7 @@ def open_corpus_candidates(examples: list[QAExample], reader: str | None, top_k:
     questions = []
     for ex in tqdm(examples, desc="retrieve and read"):
         passages = pipeline.retriever.retrieve(ex.question, index, top_k)
-        decoded = pipeline.reader.read(ex.question, [p.chunk.text for p in passages])
+        decoded = pipeline.reader.spans(ex.question, [p.chunk.text for p in passages])
         candidates = [
             {"margin": c.margin, "rank": p.rank, "similarity": p.similarity or 0.0,
              "f1": f1_score(p.chunk.text[c.start : c.end], list(ex.answers)) if ex.answers else 0.0}

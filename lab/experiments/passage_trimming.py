@@ -30,14 +30,13 @@ def trimmed(question, text):
 def run(pipeline, index, items, label):
     r = pipeline.reader
     full_t, trim_t, f_full, f_trim, same, chars = [], [], [], [], 0, [0, 0]
-    thr = pipeline.answer_threshold
-    from qa.reader.decoding import confidence
-    card = pipeline.card
+    from dataclasses import replace
+    from qa.reader.reading import ReadingOptions
+    options = replace(ReadingOptions.from_settings(pipeline.settings), early_stop=None)  # every passage read
     def best(question, ctxs):
-        dec = r.read(question, ctxs)
-        cands = [(confidence(c.margin, card.scale, card.bias), ctx[c.start:c.end]) for d, ctx in zip(dec, ctxs) for c in d.candidates[:1]]
-        top = max(cands, default=(0, None))
-        return top[1] if top[0] >= thr else None
+        reading = r.read(question, ctxs, options)
+        c = reading.best
+        return ctxs[c.context][c.start:c.end] if reading.answered else None
     for q, golds in items:
         ps = pipeline.retriever.retrieve(q, index, 5)
         ctx = [reading_context(p.chunk, True)[0] for p in ps]

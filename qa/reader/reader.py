@@ -14,9 +14,10 @@ from qa.config import MAX_QUERY_TOKENS, SHIPPED_READER_DIR, Settings, hub_downlo
 from qa.errors import ReaderError
 from qa.exports import model_input_names, open_session
 from qa.reader.decoding import DecodedSpans, SpanCandidate, confidence, decode_spans
+from qa.reader.reading import Context, Reading, ReadingOptions, rank_candidates, read_until_confident, shifted
 from qa.reader.runtime import INPUT_NAMES, Logits, OnnxLogits, TorchLogits, keeps_fp32, onnx_model
 from qa.reader.verifier import Verifier, candidate_features, verify
-from qa.reader.windows import clip_question, tokenize_windows  # noqa: F401  (clip_question: its old home)
+from qa.reader.windows import tokenize_windows
 
 #: Written next to a reader's weights; holds its calibration, answer threshold and dev metrics.
 READER_CARD = "qa_reader.json"
@@ -93,8 +94,10 @@ class ExtractiveReader:
                  max_query_tokens: int = MAX_QUERY_TOKENS, batch_size: int = 16,
                  precision: str = Settings.reader_precision, device: str | None = None,
                  runtime: str = Settings.reader_runtime, cache_dir: str | None = Settings.cache_dir,
-                 threads: int | None = Settings.threads) -> None:
+                 threads: int | None = Settings.threads, options: ReadingOptions = ReadingOptions()) -> None:
         self.model = model
+        #: How :meth:`read` decides when it is given no options of its own.
+        self.options = options
         self.precision = precision
         #: "torch", or "onnx" (ONNX Runtime on the CPU over an export cached in ``cache_dir``, see
         #: qa.reader.runtime); a reader that is not a local folder always runs on torch.
@@ -118,7 +121,8 @@ class ExtractiveReader:
         return cls(**{"model": settings.reader, "max_seq_length": settings.max_seq_length,
                       "doc_stride": settings.doc_stride, "max_answer_tokens": settings.max_answer_tokens,
                       "precision": settings.reader_precision, "runtime": settings.reader_runtime,
-                      "cache_dir": settings.cache_dir, "threads": settings.threads, **options})
+                      "cache_dir": settings.cache_dir, "threads": settings.threads,
+                      "options": ReadingOptions.from_settings(settings), **options})
 
     @property
     def source(self) -> str:
@@ -130,6 +134,16 @@ class ExtractiveReader:
         """Calibration and threshold from the reader's ``qa_reader.json`` (defaults for other models)."""
         path = Path(self.source)
         return ReaderCard.load(path) if path.is_dir() else ReaderCard()
+
+    def card_for(self, options: ReadingOptions | None = None) -> ReaderCard:
+        """The card, without its verifier when ``options`` (default: the reader's own) turn it off."""
+        options = self.options if options is None else options
+        return self.card if options.use_verifier else self.card.without_verifier()
+
+    def threshold(self, options: ReadingOptions | None = None) -> float:
+        """The score an answer needs under ``options`` (default: the reader's own)."""
+        options = self.options if options is None else options
+        return self.card_for(options).threshold if options.threshold is None else options.threshold
 
     def check(self) -> None:
         """Raise ReaderError now if the reader cannot be found, without loading it (cheap, for start-up)."""
@@ -194,8 +208,34 @@ class ExtractiveReader:
         return OnnxLogits(open_session(lambda: onnx_model(source, self.precision, self.cache_dir),
                                        threads=self.threads))
 
-    def read(self, question: str, contexts: list[str]) -> list[DecodedSpans]:
-        """Candidate spans for each context (offsets into that context), in one batched pass."""
+    def read(self, question: str, contexts: list[str | Context], options: ReadingOptions | None = None) -> Reading:
+        """Calibrated candidates for ``question`` in ``contexts`` and the reader's verdict, under ``options``
+        (default: the reader's own). With early stopping the contexts are read in order, a batch at a
+        time, only until a candidate is confident enough."""
+        options = self.options if options is None else options
+        contexts = [c if isinstance(c, Context) else Context(c) for c in contexts]
+        card = self.card_for(options)
+        threshold = self.threshold(options)
+        # The stop rule reads the reader's own confidence, so it is held to the reader's threshold: a
+        # verifier's threshold is on another scale.
+        reader_threshold = threshold if card.verifier is None else card.answer_threshold
+        decoded = read_until_confident(
+            lambda batch: [shifted(spans, c) for spans, c in zip(self.spans(question, [c.text for c in batch]), batch)],
+            contexts, batch=options.batch,
+            stop_at=None if options.early_stop is None else max(options.early_stop, reader_threshold),
+            confidence_of=lambda margin: confidence(margin, card.scale, card.bias))
+
+        def answer_score(i: int, span: SpanCandidate, spans: DecodedSpans) -> float:
+            text, lead_in = contexts[i].text, contexts[i].lead_in
+            return card.answer_score(question, text[lead_in:], span, spans.candidates,
+                                     lead_in=text[:lead_in].rstrip("\n"))
+
+        return rank_candidates(decoded, scale=card.scale, bias=card.bias, answer_score=answer_score,
+                               threshold=threshold, confident_threshold=card.confident_threshold)
+
+    def spans(self, question: str, contexts: list[str]) -> list[DecodedSpans]:
+        """Every candidate span of each context with its raw margin (offsets into that context), in one
+        batched pass: what :meth:`read` calibrates, and what the lab calibrates the card on."""
         if not contexts:
             return []
         tokenizer, logits = self._components()
