@@ -94,11 +94,11 @@ def _run_index(args) -> int:
 
     pipeline = _pipeline(args)
     if args.rebuild:  # and every chunk embedded again
-        shutil.rmtree(pipeline.vector_cache.directory, ignore_errors=True)
+        shutil.rmtree(pipeline.index.vector_cache.directory, ignore_errors=True)
     started = time.perf_counter()
     index = pipeline.search_index(rebuild=args.rebuild)
     seconds = time.perf_counter() - started
-    verb = "built" if pipeline.index_was_built else "loaded"
+    verb = "built" if pipeline.index.was_built else "loaded"
     print(f"index {verb} in {seconds:.1f}s: {len(pipeline.documents)} document(s), {len(index.chunks)} chunks "
           f"in {pipeline.settings.store_location}")
     return 0
@@ -125,7 +125,7 @@ def _update_index(pipeline) -> None:
 
     started = time.perf_counter()
     index = pipeline.search_index()
-    print(f"index updated in {time.perf_counter() - started:.1f}s: {pipeline.chunks_embedded} of "
+    print(f"index updated in {time.perf_counter() - started:.1f}s: {pipeline.index.chunks_embedded} of "
           f"{len(index.chunks)} chunks embedded (the others reused), {len(pipeline.documents)} document(s)")
 
 
@@ -191,7 +191,7 @@ def _run_list(args) -> int:
     for r in rows:
         print(f"{r.file:<{width}}  {r.chunks:>6}  {r.pages if r.pages else '-':>5}  {clip(r.title, 60)}")
     print(f"{len(rows)} document(s), {sum(r.chunks for r in rows)} chunks")
-    for problem in pipeline.skipped:
+    for problem in pipeline.index.skipped:
         print(f"not indexed: {problem}")
     return 0
 

@@ -32,7 +32,7 @@ def test_built_persisted_and_reloaded_without_reembedding(corpus_dir, tmp_path, 
     index_dir = tmp_path / "index"
     first = make(corpus_dir, index_dir)
     built = first.search_index()
-    assert first.index_was_built
+    assert first.index.was_built
     assert {p.name for p in index_dir.iterdir()} == {MANIFEST, VECTORS, CHUNKS, VECTOR_CACHE, ".lock"}
     manifest = json.loads((index_dir / MANIFEST).read_text())
     assert manifest["count"] == len(built.chunks) and "embedding_model" in manifest
@@ -40,7 +40,7 @@ def test_built_persisted_and_reloaded_without_reembedding(corpus_dir, tmp_path, 
     second = make(corpus_dir, index_dir)
     monkeypatch.setattr(second.embedder, "embed", lambda *a, **k: pytest.fail("re-embedded an unchanged corpus"))
     reloaded = second.search_index()
-    assert not second.index_was_built
+    assert not second.index.was_built
     assert [c.id for c in reloaded.chunks] == [c.id for c in built.chunks]
     assert reloaded.dense.faiss_index.ntotal == len(built.chunks)
 
@@ -51,12 +51,12 @@ def test_rebuilt_when_the_corpus_or_chunking_changes(corpus_dir, tmp_path, capsy
     (corpus_dir / "extra.txt").write_text("The lighthouse keeper lives on Skellig island with three goats.\n")
     changed = make(corpus_dir, index_dir)
     index = changed.search_index()
-    assert changed.index_was_built
+    assert changed.index.was_built
     assert "changed" in capsys.readouterr().err
     assert any(c.doc_id == "extra" for c in index.chunks)
     rechunked = make(corpus_dir, index_dir, chunk_max_chars=300)
     rechunked.search_index()
-    assert rechunked.index_was_built
+    assert rechunked.index.was_built
 
 
 @pytest.mark.parametrize("damage", ["truncate", "garbage", "delete", "manifest"])
@@ -78,12 +78,12 @@ def test_recovered_after_damage(corpus_dir, tmp_path, capsys, damage):
     capsys.readouterr()
     again = make(corpus_dir, index_dir)
     index = again.search_index()
-    assert again.index_was_built
+    assert again.index.was_built
     assert "Rebuilding the index" in capsys.readouterr().err
     assert len(index.chunks) == len(good.chunks)
     third = make(corpus_dir, index_dir)
     third.search_index()
-    assert not third.index_was_built  # the rebuilt index is whole again
+    assert not third.index.was_built  # the rebuilt index is whole again
 
 
 def test_interrupted_build_is_never_taken_for_a_finished_one(corpus_dir, tmp_path):
@@ -179,7 +179,7 @@ def test_adding_changing_removing_a_document_re_embeds_only_its_chunks(corpus_di
     counted = _count_embedded_texts(added)
     index = added.search_index()
     new_chunks = [c for c in index.chunks if c.doc_id == "extra"]
-    assert added.index_was_built and added.chunks_embedded == len(new_chunks) == 2
+    assert added.index.was_built and added.index.chunks_embedded == len(new_chunks) == 2
     assert sum(counted) == 2 * len(new_chunks)  # plain and heading+paragraph embeddings of the new chunks only
 
     extra.write_text("# Extra\n\n## Keepers\n\nThe lighthouse keeper lives on Skellig island.\n\n"
@@ -187,15 +187,26 @@ def test_adding_changing_removing_a_document_re_embeds_only_its_chunks(corpus_di
     changed = make(corpus_dir, index_dir)
     counted = _count_embedded_texts(changed)
     changed.search_index()
-    assert changed.chunks_embedded == 1 and sum(counted) == 2
+    assert changed.index.chunks_embedded == 1 and sum(counted) == 2
 
     extra.unlink()
     removed = make(corpus_dir, index_dir)
     counted = _count_embedded_texts(removed)
     index = removed.search_index()
-    assert removed.index_was_built and sum(counted) == 0 and removed.chunks_embedded == 0
+    assert removed.index.was_built and sum(counted) == 0 and removed.index.chunks_embedded == 0
     assert not any(c.doc_id == "extra" for c in index.chunks)
     # The vectors are the same as a build from scratch.
     fresh = make(corpus_dir, tmp_path / "fresh").search_index()
     np.testing.assert_allclose(index.dense.faiss_index.reconstruct_n(0, len(index.chunks)),
                                fresh.dense.faiss_index.reconstruct_n(0, len(fresh.chunks)), atol=1e-5)
+
+
+def test_the_index_is_a_component_of_its_own(corpus_dir, tmp_path):
+    """CorpusIndex alone (an embedder and settings, no reader) loads what the pipeline built."""
+    from qa.retriever.corpus_index import CorpusIndex
+
+    pipeline = make(corpus_dir, tmp_path / "index")
+    built = pipeline.search_index()
+    index = CorpusIndex(pipeline.embedder, pipeline.settings)
+    assert [c.id for c in index.store().chunks] == [c.id for c in built.chunks] and not index.was_built
+    assert [d.id for d in index.documents] == [d.id for d in pipeline.documents]

@@ -36,18 +36,18 @@ def stores(fresh_pipeline, tmp_path_factory):
     # The FAISS store's vectors for the same chunks and model: the article is embedded once per session.
     rows = {c.id: i for i, c in enumerate(faiss_store.chunks)}
     stored = faiss_store.dense.faiss_index.reconstruct_n(0, len(rows))
-    milvus_pipeline.embed_chunks = lambda chunks, progress=False: stored[[rows[c.id] for c in chunks]]
+    milvus_pipeline.index.embed_chunks = lambda chunks, progress=False: stored[[rows[c.id] for c in chunks]]
     milvus_store = milvus_pipeline.search_index(log=lambda message: None)
     return faiss_pipeline, milvus_pipeline, faiss_store, milvus_store, uri
 
 
 def test_the_article_is_a_milvus_collection_reused_when_nothing_changed(stores):
     _, milvus_pipeline, faiss_store, milvus_store, uri = stores
-    assert isinstance(milvus_store, MilvusStore) and milvus_pipeline.index_was_built
+    assert isinstance(milvus_store, MilvusStore) and milvus_pipeline.index.was_built
     assert [c.id for c in milvus_store.chunks] == [c.id for c in faiss_store.chunks]
     again = Pipeline(milvus_pipeline.settings, embedder=milvus_pipeline.embedder)
-    again.embed_chunks = lambda *a, **k: pytest.fail("re-embedded an unchanged corpus")
-    assert isinstance(again.search_index(), MilvusStore) and not again.index_was_built
+    again.index.embed_chunks = lambda *a, **k: pytest.fail("re-embedded an unchanged corpus")
+    assert isinstance(again.search_index(), MilvusStore) and not again.index.was_built
 
 
 def test_same_answers_as_faiss_for_a_dozen_article_questions(stores):
@@ -90,11 +90,11 @@ def test_rebuilt_incrementally_when_the_corpus_changes_and_refused_for_another_m
         return Pipeline(Settings.from_env(**settings), embedder=fresh_pipeline.embedder)
 
     first = pipeline()
-    assert len(first.search_index(log=messages.append).chunks) == 2 and first.index_was_built
+    assert len(first.search_index(log=messages.append).chunks) == 2 and first.index.was_built
     (corpus / "b.txt").write_text("Ferries\n\nThe ferry to Inis Mor leaves at nine.\n")
     second = pipeline()
     store = second.search_index(log=messages.append)
-    assert second.index_was_built and len(store.chunks) == 3
+    assert second.index.was_built and len(store.chunks) == 3
     assert "reusing 2 stored vectors, embedding 1 chunks" in messages[-1]
     client = connect(second.settings.milvus_target)
     assert client.list_collections() == [store.physical]  # the old build was dropped after the alias moved

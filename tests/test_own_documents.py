@@ -55,8 +55,8 @@ def test_answers_are_cited_with_page_and_section_and_exact_offsets(mixed, questi
 def test_a_bad_file_is_named_and_costs_nothing_else(mixed):
     _, pipeline = mixed
     assert sorted(d.id for d in pipeline.documents) == ["handbook", "harbour-report", "notes"]
-    assert [os.path.basename(e.path) for e in pipeline.skipped] == ["scan.pdf"]
-    assert "looks like a scanned document" in str(pipeline.skipped[0])
+    assert [os.path.basename(e.path) for e in pipeline.index.skipped] == ["scan.pdf"]
+    assert "looks like a scanned document" in str(pipeline.index.skipped[0])
     from qa.ui.app import describe_loaded
 
     assert "Not indexed: scan\\.pdf has no text layer" in describe_loaded(pipeline)  # the chat's start-up line
@@ -77,7 +77,7 @@ def test_session_uploads_join_the_library_only_when_added(mixed, tmp_path):
     names, problems = add_to_library(pipeline, session)
     assert names == ["upload-7f3a.pdf"] and problems == [] and (library / "upload-7f3a.pdf").is_file()
     assert sorted(d.id for d in pipeline.documents) == ["notes", "upload-7f3a"]
-    assert pipeline.chunks_embedded == 4  # the PDF's four chunks only; the notes' vector was reused
+    assert pipeline.index.chunks_embedded == 4  # the PDF's four chunks only; the notes' vector was reused
     assert pipeline.ask("Who keeps the lighthouse on Skellig Point?").citation.page == 2
 
 

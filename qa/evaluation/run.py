@@ -236,7 +236,7 @@ def evaluate(settings: Settings | None = None, *, questions_path: str | Path = D
     report["calibration"] = _calibration(questions, main_run)
     report["latency"] = {**latency_summary(main_run.seconds), "seconds": [round(s, 4) for s in main_run.seconds],
                          "cold_start_s": round(cold_start, 2), "index_build_s": round(index_seconds, 2),
-                         "index_was_built": pipeline.index_was_built,
+                         "index_was_built": pipeline.index.was_built,
                          "peak_rss_mb": peak_rss_mb()}
     report["per_question"] = [
         {"id": q.id, "type": q.type, "question": q.question, "gold": list(q.answers), "prediction": p,

@@ -130,7 +130,7 @@ class WarmUp:
         try:
             self._note("Loading the corpus and its index...")
             index = self.pipeline.search_index(log=self._note)
-            verb = "built" if self.pipeline.index_was_built else "loaded"
+            verb = "built" if self.pipeline.index.was_built else "loaded"
             self._note(f"Index {verb}: {len(index.chunks)} passages from {len(self.pipeline.documents)} document(s).")
             self._note("Loading the embedding model...")
             self.pipeline.embedder.embed(["warm up"])
@@ -175,11 +175,11 @@ def describe_reader(pipeline: Pipeline) -> str:
 
 def describe_loaded(pipeline: Pipeline) -> str:
     index = pipeline.search_index()
-    verb = "built in" if pipeline.index_was_built else "loaded from"
+    verb = "built in" if pipeline.index.was_built else "loaded from"
     text = (f"**Corpus:** {describe_corpus(pipeline.documents)}, {len(index.chunks)} passages, index {verb} "
             f"{render.escape_text(pipeline.settings.store_location)} \u00b7 "
             f"**Reader:** {render.escape_text(describe_reader(pipeline))}")
-    for problem in pipeline.skipped:
+    for problem in pipeline.index.skipped:
         text += f"\n\n\u26a0\ufe0f Not indexed: {render.escape_text(str(problem))}"
     return text
 
