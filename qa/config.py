@@ -47,6 +47,7 @@ TEXT_PROFILES = ("news", "plain")
 PDF_READERS = ("layout", "plain")
 VECTOR_STORES = ("faiss", "milvus")
 HEADING_EMBEDDINGS = ("mixed", "cached", "joint")
+FOLLOWUP_MODES = ("rules", "off")
 
 #: What the entry points (``qa``, ``qa serve``, ``app.py``) put in the environment: nothing in this
 #: product may reach the Hugging Face hub or send analytics, and tokenizers must not fork threads.
@@ -341,6 +342,9 @@ class Settings(Declared):
     max_seq_length: int = setting(256, minimum=128, maximum=512, help="reader window length, in tokens")
     doc_stride: int = setting(96, minimum=0, help="overlap of consecutive reader windows, in tokens")
     alternatives: int = setting(3, minimum=0, help="ranked alternatives returned beside the best answer")
+    followups: str = setting("rules", choices=FOLLOWUP_MODES,
+                             help="how a follow-up is made standalone from the earlier turns: rules (qa/followup.py), "
+                                  "or off, for programs that pass standalone questions")
     heading_weight: float = setting(0.5, minimum=0.0, help="weight of the heading-plus-paragraph embedding mixed "
                                                           "into each paragraph's own embedding")
     #: News-style training passages put headings on the line above the paragraph too.

@@ -18,6 +18,9 @@ fragment takes the place of a phrase of the same kind in the last question of it
 ("And in 2020?" after "How many attacks were there in 2019?"; see :func:`fill_frame`).
 Other elliptical follow-ups ("When?", "Who said that?") and pronouns with no referent
 keep the user's words and borrow the previous turn as context in brackets.
+
+The pipeline calls a rewriter component (:class:`FollowupRewriter`, one method): these rules
+(:class:`RuleRewriter`), none (:class:`NoRewriter`, ``followups = "off"``), or one of a program's own.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from typing import Protocol
 
 Turn = tuple[str, str | None]  # (question, answer text or None)
 
@@ -392,6 +396,34 @@ def rewrite_followup(question: str, history: Sequence[Turn] | None) -> str:
     if not history or not is_followup(question):
         return question
     return _resolve(question, history).question
+
+
+class FollowupRewriter(Protocol):
+    """Makes a question standalone given the earlier (question, answer text) turns, oldest first."""
+
+    def rewrite(self, question: str, history: Sequence[Turn] | None) -> str: ...
+
+
+class RuleRewriter:
+    """The rules of this module (:func:`rewrite_followup`)."""
+
+    def rewrite(self, question: str, history: Sequence[Turn] | None) -> str:
+        return rewrite_followup(question, history)
+
+
+class NoRewriter:
+    """For programs that pass standalone questions: every question is read as it was asked."""
+
+    def rewrite(self, question: str, history: Sequence[Turn] | None) -> str:
+        return question
+
+
+def followup_rewriter(mode: str) -> FollowupRewriter:
+    """The rewriter the ``followups`` setting names."""
+    rewriters = {"rules": RuleRewriter, "off": NoRewriter}
+    if mode not in rewriters:
+        raise ValueError(f"followups must be one of {tuple(rewriters)}, not {mode!r}")
+    return rewriters[mode]()
 
 
 def _resolve(question: str, history: Sequence[Turn]) -> _Resolved:

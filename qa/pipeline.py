@@ -17,7 +17,7 @@ from qa.config import Settings
 from qa.corpus.chunking import Chunk, normalize_space, sentence_spans
 from qa.corpus.documents import Document
 from qa.errors import QuestionError, QuestionTooLongError
-from qa.followup import Turn, rewrite_followup
+from qa.followup import FollowupRewriter, Turn, followup_rewriter
 from qa.reader.reader import ExtractiveReader
 from qa.reader.reading import Candidate, Context, Reading, ReadingOptions
 from qa.retriever.corpus_index import CorpusIndex
@@ -50,7 +50,7 @@ def clean_question(question, max_chars: int) -> str:
 class Pipeline:
     """Question answering over one corpus. ``Pipeline()`` uses the settings from the environment.
 
-    ``embedder`` and ``reader`` replace the components the settings describe (for instance to share
+    ``embedder``, ``reader`` and ``followups`` replace the components the settings describe (for instance to share
     loaded models between pipelines); they are used as given. Keyword settings override ``settings``
     (or the environment's): ``Pipeline(top_k=3)``.
 
@@ -60,7 +60,8 @@ class Pipeline:
     """
 
     def __init__(self, settings: Settings | None = None, *, embedder: Embedder | None = None,
-                 reader: ExtractiveReader | None = None, **overrides) -> None:
+                 reader: ExtractiveReader | None = None, followups: FollowupRewriter | None = None,
+                 **overrides) -> None:
         if isinstance(reader, (str, bytes)) or (settings is not None and not isinstance(settings, Settings)):
             raise TypeError("Pipeline takes Settings and, optionally, component objects: "
                             "Pipeline(Settings(reader=...)), not Pipeline(reader='...')")
@@ -74,6 +75,7 @@ class Pipeline:
         self.embedder = embedder if embedder is not None else Embedder.from_settings(s)
         self.retriever = Retriever.from_settings(self.embedder, s)
         self.reader = reader if reader is not None else ExtractiveReader.from_settings(s)
+        self.followups = followups if followups is not None else followup_rewriter(s.followups)
         self.index = CorpusIndex(self.embedder, s)
 
     # --- stages -------------------------------------------------------------
@@ -119,7 +121,7 @@ class Pipeline:
         ``top_k``, ``threshold`` and ``retrieval`` override the settings for this call.
         """
         asked = clean_question(question, self.settings.max_question_chars)
-        standalone = rewrite_followup(asked, history)
+        standalone = self.followups.rewrite(asked, history)
         top_k = self.settings.top_k if top_k is None else top_k
         if top_k < 1:
             raise ValueError("top_k must be at least 1")

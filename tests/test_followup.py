@@ -1,5 +1,7 @@
 """Follow-up rewriting, a pure function of the question and the earlier turns."""
 
+import pytest
+
 from qa.followup import fill_frame, is_followup, main_entity, rewrite_followup
 
 
@@ -161,3 +163,19 @@ def test_what_is_questions_do_not_make_their_answer_a_thing_and_compass_names_ar
         "Where was Kanye West born?"
     assert rewrite_followup("Who runs it?", [("How many passengers did the ferry line carry?", "9.1 million")]) == \
         "Who runs the ferry line?"
+
+
+def test_the_rewriter_is_a_component_the_settings_choose():
+    from qa.config import FOLLOWUP_MODES, Settings
+    from qa.followup import NoRewriter, RuleRewriter, followup_rewriter
+
+    history = [("Who is Colin Clarke?", None)]
+    assert isinstance(followup_rewriter(Settings().followups), RuleRewriter)
+    assert followup_rewriter("rules").rewrite("Where is his organisation based?", history) == \
+        "Where is Colin Clarke's organisation based?"
+    assert isinstance(followup_rewriter("off"), NoRewriter)
+    assert followup_rewriter("off").rewrite("Where is his organisation based?", history) == \
+        "Where is his organisation based?"
+    assert all(followup_rewriter(mode) for mode in FOLLOWUP_MODES)
+    with pytest.raises(ValueError, match="followups must be one of"):
+        followup_rewriter("llm")

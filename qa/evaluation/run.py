@@ -114,11 +114,9 @@ def _retrieval_metrics(pipeline, questions: list[EvalQuestion], mode: str) -> di
     index = pipeline.search_index()
     ranked, relevant = [], []
     history: dict[str, list] = defaultdict(list)
-    from qa.followup import rewrite_followup
-
     for q in questions:
         turns = history[q.conversation] if q.conversation else []
-        query = rewrite_followup(q.question, turns)
+        query = pipeline.followups.rewrite(q.question, turns)
         if q.conversation:
             turns.append((q.question, None))
         if not q.answerable:
