@@ -1,11 +1,11 @@
 # make run   - create .venv, install everything, start the chat UI
-# make test  - create .venv, install everything, run every test
+# make test  - create .venv, install everything (chromium too, when missing and permitted), run every test
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install run test test-fast eval bench index clean
+.PHONY: install browser run test test-fast eval bench index clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -20,7 +20,11 @@ install: $(STAMP)
 run: $(STAMP)
 	$(BIN)/qa serve
 
-test: $(STAMP)
+# The browser tests need a system chromium: installed here when missing and this user may (.ci/chromium).
+browser:
+	@./.ci/chromium
+
+test: $(STAMP) browser
 	$(BIN)/python -m pytest -q
 
 test-fast: $(STAMP)

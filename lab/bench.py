@@ -15,20 +15,13 @@ import sys
 import tempfile
 import time
 
-from qa.config import Settings
+from qa.config import PROJECT_DIR, Settings
+from qa.corpus.examples import questions_beside
 from qa.evaluation.run import fresh_index_build_seconds
 from qa.metrics import latency_summary, peak_rss_mb
 
-QUESTIONS = [
-    "How many fighters are estimated to be affiliated with ISIS-K?",
-    "Who is Colin Clarke?",
-    "What does ISKP stand for?",
-    "Which minority does ISIS-K primarily target?",
-    "When did ISIS-K begin operations in Afghanistan?",
-    "Who is the leader of ISIS-K?",
-    "Where is Mark Gollom based?",
-    "How many people were killed in the maternity hospital attack?",
-]
+#: The article's example questions (corpus/cbc-explains-isis-k.questions), asked on any corpus.
+QUESTIONS = questions_beside(PROJECT_DIR / "corpus" / "cbc-explains-isis-k.txt")
 
 
 def _median_ms(fn, repeats: int) -> tuple[float, float]:

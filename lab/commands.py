@@ -21,8 +21,6 @@ def _add_train_reader(sub) -> argparse.ArgumentParser:
 
     p = sub.add_parser("train-reader", help="fine-tune an extractive reader (SQuAD 2.0 objective)")
     TrainConfig.add_arguments(p, "training (each also a QA_TRAIN_* environment variable)")
-    # The flag's earlier spelling, kept working.
-    p.add_argument("--fp32", dest="save_fp16", action="store_false", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
     return p
 
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from qa.metrics import best_threshold, exact_match, expected_calibration_error, f1_score, fit_logistic
-from qa.evaluation.qa_data import QAExample
+from qa.evaluation.qa_data import QAExample, negative_kind
 from qa.reader.decoding import DecodedSpans, confidence
 from qa.reader.reader import READER_CARD, ExtractiveReader, ReaderCard
 
@@ -34,19 +34,6 @@ class Prediction:
         if best is None:
             return 0.0
         return card.answer_score(self.example.question, self.example.context, best, self.spans.candidates)
-
-
-def negative_kind(example: QAExample) -> str:
-    """What kind of question an example is: "answerable"; "real" unanswerable (written by people, SQuAD 2.0
-    or ours); "synthetic" (a question paired with another paragraph, ``-neg``); or "generated" (an edited
-    question, ``-adv``, see lab/adversarial.py)."""
-    if example.is_answerable:
-        return "answerable"
-    if example.id.endswith("-neg"):
-        return "synthetic"
-    if "-adv" in example.id:
-        return "generated"
-    return "real"
 
 
 def predict(reader: ExtractiveReader, examples: list[QAExample], *, progress: bool = False) -> list[Prediction]:

@@ -11,8 +11,12 @@ from qa.config import offline_environment
 # The test run is a program of its own, like the ``qa`` command: no hub, no analytics.
 offline_environment()
 
+from qa.corpus.examples import questions_beside  # noqa: E402
+
 ROOT = Path(__file__).resolve().parent.parent
 ARTICLE = ROOT / "corpus" / "cbc-explains-isis-k.txt"
+#: The article's example questions (its .questions file), answerable and not.
+ARTICLE_QUESTIONS = questions_beside(ARTICLE)
 
 
 @pytest.fixture(scope="session")

@@ -66,19 +66,6 @@ def test_uses_the_calibrated_confidence():
 
 # --- the real pipeline on the article -----------------------------------------------------------------
 
-#: Article questions whose best answer early stopping must keep (fixed cases, answerable and not).
-CASES = [
-    "How many fighters are estimated to be affiliated with ISIS-K?",
-    "Who is Colin Clarke?",
-    "What does ISKP stand for?",
-    "Which minority does ISIS-K primarily target?",
-    "When did ISIS-K begin operations in Afghanistan?",
-    "Who is the leader of ISIS-K?",
-    "Where is Mark Gollom based?",
-    "How many people were killed in the maternity hospital attack?",
-    "Where did ISIS-K first appear in late 2014?",
-    "What is the capital of France?",
-]
 
 
 @pytest.mark.slow
@@ -87,7 +74,7 @@ def test_early_stopping_keeps_the_best_answer_of_full_reading(tmp_path_factory):
 
     from qa import Pipeline, Settings
     from lab.compare import EARLY_STOP
-    from tests.conftest import ARTICLE
+    from tests.conftest import ARTICLE, ARTICLE_QUESTIONS
 
     settings = Settings.from_env(corpus=(str(ARTICLE),), index_dir=str(tmp_path_factory.mktemp("index")))
     full = Pipeline(dataclasses.replace(settings, early_stop=None))
@@ -95,7 +82,7 @@ def test_early_stopping_keeps_the_best_answer_of_full_reading(tmp_path_factory):
                      reader=full.reader)
     index = full.search_index()
     fewer = 0
-    for question in CASES:
+    for question in ARTICLE_QUESTIONS:
         a, b = full.ask(question, index=index), early.ask(question, index=index)
         assert (b.text, b.citation) == (a.text, a.citation), question
         assert b.score == pytest.approx(a.score, abs=1e-3)

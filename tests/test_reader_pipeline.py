@@ -11,17 +11,9 @@ from qa import pipeline as pipeline_module
 from qa.errors import QuestionError, ReaderError
 from qa.pipeline import reading_context
 from qa.reader.reader import ExtractiveReader
+from tests.conftest import ARTICLE_QUESTIONS
 
 pytestmark = pytest.mark.slow
-
-QUESTIONS = [
-    "How many fighters are estimated to be affiliated with ISIS-K?",
-    "Who is Colin Clarke?",
-    "What does ISKP stand for?",
-    "Where is Mark Gollom based?",
-    "What happened in Jalalabad in August 2020?",
-]
-
 
 def assert_verifiable(answer, documents):
     """Every answer and alternative quotes the document exactly at its cited offsets."""
@@ -50,7 +42,7 @@ def default_from_env(monkeypatch, fresh_reader_dir, tmp_path):
 
 
 def test_qa_ask_runs_the_real_reader_and_every_quote_is_verifiable(default_from_env):
-    for question in QUESTIONS:
+    for question in ARTICLE_QUESTIONS:
         answer = qa.ask(question, top_k=4)
         assert isinstance(answer, qa.Answer)
         assert 1 <= len(answer.passages) <= 4
@@ -61,10 +53,10 @@ def test_qa_ask_runs_the_real_reader_and_every_quote_is_verifiable(default_from_
 
 
 def test_threshold_decides_between_an_answer_and_no_answer(fresh_pipeline):
-    always = fresh_pipeline.ask(QUESTIONS[0], threshold=0.0)
+    always = fresh_pipeline.ask(ARTICLE_QUESTIONS[0], threshold=0.0)
     assert always.text is not None and always.citation is not None
     assert_verifiable(always, fresh_pipeline.documents)
-    never = fresh_pipeline.ask(QUESTIONS[0], threshold=1.0)
+    never = fresh_pipeline.ask(ARTICLE_QUESTIONS[0], threshold=1.0)
     assert never.text is None and never.citation is None
     assert len(never.passages) == fresh_pipeline.settings.top_k
     assert never.alternatives and never.alternatives[0].text is not None  # the withheld best guess
@@ -72,7 +64,7 @@ def test_threshold_decides_between_an_answer_and_no_answer(fresh_pipeline):
 
 
 def test_alternatives_are_ranked_and_distinct(fresh_pipeline):
-    answer = fresh_pipeline.ask(QUESTIONS[1], threshold=0.0)
+    answer = fresh_pipeline.ask(ARTICLE_QUESTIONS[1], threshold=0.0)
     scores = [answer.score] + [a.score for a in answer.alternatives]
     assert scores == sorted(scores, reverse=True)
     spans = [(a.citation.chunk_id, a.citation.start, a.citation.end) for a in [answer, *answer.alternatives]]
@@ -114,6 +106,15 @@ def test_follow_up_is_rewritten_before_retrieval(fresh_pipeline):
     assert 11 in [p.chunk.paragraph for p in answer.passages]
 
 
+def test_follow_ups_can_be_switched_off(fresh_pipeline):
+    from qa import Pipeline
+
+    standalone = Pipeline(fresh_pipeline.settings.replace(followups="off"), embedder=fresh_pipeline.embedder,
+                          reader=fresh_pipeline.reader)
+    answer = standalone.ask("Where is his organisation based?", history=[("Who is Colin Clarke?", None)])
+    assert answer.rewritten_question is None
+
+
 def test_missing_reader_fails_clearly(tmp_path):
     reader = ExtractiveReader(str(tmp_path / "nowhere"))
     with pytest.raises(ReaderError, match="cannot load the reader"):
@@ -132,7 +133,7 @@ def test_headings_are_read_above_their_paragraphs_but_never_quoted(fresh_pipelin
     text, lead_in = reading_context(chunk, True)
     assert text[lead_in:] == chunk.text and text[:lead_in] == chunk.section + "\n"
     assert reading_context(chunk, False) == (chunk.text, 0)
-    for question in QUESTIONS:
+    for question in ARTICLE_QUESTIONS:
         answer = fresh_pipeline.ask(question, threshold=0.0)  # an untrained head spreads its spans widely
         assert_verifiable(answer, fresh_pipeline.documents)
         chunks = {p.chunk.id: p.chunk for p in answer.passages}

@@ -12,25 +12,9 @@ from qa.config import SHIPPED_READER_DIR
 from qa.exports import load_onnx_session, model_input_names, weights_fingerprint
 from qa.reader import runtime
 from qa.reader.reader import ExtractiveReader, window_logits
+from tests.conftest import ARTICLE_QUESTIONS
 
 pytestmark = pytest.mark.slow
-
-#: A dozen article questions (from eval/questions.jsonl), answerable and not.
-ARTICLE_QUESTIONS = [
-    "How many fighters are estimated to be affiliated with ISIS-K?",
-    "Who is Colin Clarke?",
-    "What does ISKP stand for?",
-    "Which minority does ISIS-K primarily target?",
-    "When did ISIS-K begin operations in Afghanistan?",
-    "Who is the leader of ISIS-K?",
-    "Where is Mark Gollom based?",
-    "How many people were killed in the maternity hospital attack?",
-    "What happened in Jalalabad in August 2020?",
-    "Who took the photo?",
-    "What is the capital of France?",
-    "Why is ISIS-K hostile to the Taliban?",
-]
-
 
 @pytest.fixture(scope="module")
 def tiny_reader(tmp_path_factory) -> Path:

@@ -22,8 +22,6 @@ from qa.errors import CorpusError
 SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".docx")
 #: How the supported types are named in messages.
 SUPPORTED_NAMES = ".txt, .md, .html, .pdf or .docx"
-#: Largest corpus file read unless told otherwise (uploads have their own, smaller limit).
-DEFAULT_MAX_FILE_BYTES = 50 * 1024 * 1024
 
 #: Block kinds. Headings and the title are structure, never indexed as chunks of their own.
 HEADING, TITLE = "heading", "title"
@@ -94,7 +92,7 @@ def corpus_files(paths) -> list[Path]:
     return files
 
 
-def read_corpus(paths, *, max_bytes: int | None = DEFAULT_MAX_FILE_BYTES,
+def read_corpus(paths, *, max_bytes: int | None = Settings().max_file_bytes,
                 profile: str | TextProfile = Settings.text_profile, pdf_reader: str = Settings.pdf_reader) -> CorpusLoad:
     """Read every supported file under ``paths``, setting aside the ones that cannot be read.
 
@@ -134,7 +132,7 @@ def read_corpus(paths, *, max_bytes: int | None = DEFAULT_MAX_FILE_BYTES,
     return CorpusLoad(documents, skipped)
 
 
-def load_corpus(paths, *, max_bytes: int | None = DEFAULT_MAX_FILE_BYTES,
+def load_corpus(paths, *, max_bytes: int | None = Settings().max_file_bytes,
                 profile: str | TextProfile = Settings.text_profile) -> list[Document]:
     """Load every supported file under the given files or folders (folders sorted by name); ``profile``
     names the :mod:`text profile <qa.corpus.profiles>` of plain-text and Markdown files.

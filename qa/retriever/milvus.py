@@ -25,14 +25,13 @@ from urllib.parse import urlparse
 
 import numpy as np
 
+from qa.config import Settings
 from qa.corpus.chunking import Chunk, normalize_space
 from qa.errors import StoreInUseError, StoreUnavailableError, VectorStoreError
 from qa.retriever.store import VectorStore, fuse
 from qa.types import Passage
 
 FORMAT_VERSION = "1"
-#: Seconds any one call to Milvus may take before it fails with a message (never a hang).
-DEFAULT_TIMEOUT_S = 10.0
 #: Flushing and loading a large collection take longer than a query; still bounded.
 BUILD_TIMEOUT_S = 600.0
 _INSERT_BATCH = 256
@@ -66,7 +65,7 @@ def lexical_terms(text: str) -> str:
     return " ".join(tokenize([text])[0])
 
 
-def connect(uri: str, timeout: float = DEFAULT_TIMEOUT_S):
+def connect(uri: str, timeout: float = Settings.milvus_timeout):
     """A MilvusClient for ``uri``, or a :class:`StoreUnavailableError` / :class:`StoreInUseError` saying why."""
     _quiet()
     from pymilvus import MilvusClient
@@ -132,7 +131,7 @@ def _message(exc: Exception) -> str:
 class MilvusStore(VectorStore):
     """Search over one Milvus collection (by its alias); ``chunks`` is the corpus this process built it from."""
 
-    def __init__(self, client, name: str, uri: str, chunks: list[Chunk], *, timeout: float = DEFAULT_TIMEOUT_S,
+    def __init__(self, client, name: str, uri: str, chunks: list[Chunk], *, timeout: float = Settings.milvus_timeout,
                  fingerprint: str = "", physical: str = "") -> None:
         self.client, self.name, self.uri, self.timeout = client, name, uri, timeout
         self.fingerprint, self.physical = fingerprint, physical
@@ -213,7 +212,7 @@ def _floats(vector) -> list[float]:
 
 
 def open_store(uri: str, name: str, fingerprint: str, chunks: list[Chunk], embed, *, embedding: str,
-               recipe: str, index_type: str = "flat", timeout: float = DEFAULT_TIMEOUT_S, rebuild: bool = False,
+               recipe: str, index_type: str = "flat", timeout: float = Settings.milvus_timeout, rebuild: bool = False,
                log=None) -> tuple[MilvusStore, bool]:
     """Reuse the collection behind alias ``name`` at ``uri`` if it was built for ``fingerprint``; otherwise
     build it, embedding (with ``embed(chunks) -> array``) only the chunks whose vectors it does not hold.

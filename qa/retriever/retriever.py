@@ -14,7 +14,7 @@ from qa.retriever.index import DenseIndex
 from qa.retriever.store import MODES, LayeredStore, VectorStore
 from qa.types import Passage
 
-__all__ = ["MODES", "Retriever", "SearchIndex", "FaissStore"]
+__all__ = ["MODES", "Retriever", "SearchIndex"]
 
 
 @dataclass
@@ -41,10 +41,6 @@ class SearchIndex(VectorStore):
     def extended(self, chunks: list[Chunk], vectors: np.ndarray) -> "SearchIndex":
         """A new index with more chunks (e.g. a user's uploads); this one is left as it is."""
         return SearchIndex.over(self.dense.extended(chunks, vectors))
-
-
-#: The FAISS store under the interface's naming.
-FaissStore = SearchIndex
 
 
 def upload_layer(base: VectorStore, chunks: list[Chunk], vectors: np.ndarray) -> VectorStore:
