@@ -246,6 +246,21 @@ class Declared:
             group.add_argument(cls.flag_name(f.name), **kwargs)
         return parser
 
+    @classmethod
+    def markdown_table(cls) -> str:
+        """The group's settings as a Markdown table (variable, flag, default, help): the README's."""
+        rows = ["| variable | flag | default | what it does |", "|---|---|---|---|"]
+        for f, kind, _, spec in cls.declarations():
+            default = f.default_factory() if f.default_factory is not _REQUIRED else f.default
+            shown = ("required" if default is _REQUIRED else ("on" if default else "off") if kind is bool
+                     else _shown(default).replace(f"{PROJECT_DIR}{os.sep}", ""))
+            flag = cls.flag_name(f.name) + (f"` / `--no-{cls.flag_name(f.name)[2:]}" if kind is bool else "")
+            said = all(str(c) in spec.help for c in spec.choices)
+            choices = f": {_alternatives(spec.choices)}" if spec.choices and not said else ""
+            text = f"{spec.help}{choices}".replace("|", "\\|")
+            rows.append(f"| `{cls.env_name(f.name)}` | `{flag}` | {shown} | {text} |")
+        return "\n".join(rows)
+
     def to_json(self) -> str:
         """These settings as JSON, to hand to a fresh process (:meth:`from_json` reads them back)."""
         return json.dumps({k: list(v) if isinstance(v, tuple) else v for k, v in self.__dict__.items()})
@@ -487,6 +502,13 @@ def register_group(group: type[Declared]) -> type[Declared]:
     if group not in GROUPS:
         GROUPS.append(group)
     return group
+
+
+def settings_tables() -> str:
+    """The README's settings tables, generated from the declarations (``python docs/settings.py`` writes
+    them into the README; tests/test_config.py checks that it holds them as they are)."""
+    return (f"The pipeline's (`qa.Settings`):\n\n{Settings.markdown_table()}\n\n"
+            f"The chat server's (`qa serve`, `python app.py`):\n\n{ServeSettings.markdown_table()}")
 
 
 def known_variables() -> set[str]:

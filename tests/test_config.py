@@ -120,10 +120,18 @@ def test_the_entry_points_set_the_offline_switches_unless_the_user_did():
     assert environ == {**OFFLINE_ENVIRONMENT, "HF_HUB_OFFLINE": "0"}
 
 
-def test_the_readme_lists_every_pipeline_and_server_setting():
+def test_the_readme_settings_tables_are_generated_from_the_declarations():
+    """The README holds the tables qa.config generates, as they are (python docs/settings.py rewrites them)."""
+    import importlib.util
     from pathlib import Path
 
-    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    root = Path(__file__).resolve().parent.parent
+    spec = importlib.util.spec_from_file_location("docs_settings", root / "docs" / "settings.py")
+    docs_settings = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(docs_settings)
+    readme = (root / "README.md").read_text(encoding="utf-8")
+    assert docs_settings.START in readme, "the README has lost its settings tables"
+    assert docs_settings.with_tables(readme) == readme, "the settings tables are stale: run python docs/settings.py"
     for group in (Settings, ServeSettings):
         for f, _, _, _ in group.declarations():
             assert f"`{group.env_name(f.name)}`" in readme and f"`{group.flag_name(f.name)}`" in readme, f.name
