@@ -205,14 +205,14 @@ def test_document_and_user_text_cannot_inject_markup():
 # --- feedback from the chat ----------------------------------------------------------------------
 
 def make_turns():
-    from qa.ui.app import Turn
+    from qa.ui.handlers import Turn
 
     return [Turn("How many fighters?", make_answer(), message_index=1, answer_id="a1"),
             Turn("Who leads it?", no_answer([]), message_index=5, answer_id="a2")]
 
 
 def test_a_like_on_any_message_of_a_reply_records_that_reply(tmp_path):
-    from qa.ui.app import record_feedback, turn_at
+    from qa.ui.handlers import record_feedback, turn_at
 
     turns = make_turns()
     assert turn_at(turns, 0) is None
@@ -230,7 +230,7 @@ def test_a_like_on_any_message_of_a_reply_records_that_reply(tmp_path):
 
 
 def test_an_unwritable_feedback_file_gives_a_message_not_a_crash(tmp_path):
-    from qa.ui.app import record_feedback
+    from qa.ui.handlers import record_feedback
 
     blocker = tmp_path / "file"
     blocker.write_text("")
@@ -240,7 +240,7 @@ def test_an_unwritable_feedback_file_gives_a_message_not_a_crash(tmp_path):
 
 
 def test_history_is_the_questions_and_answer_texts_oldest_first():
-    from qa.ui.app import history_of
+    from qa.ui.handlers import history_of
 
     assert history_of(make_turns()) == [("How many fighters?", "at least 2,000"), ("Who leads it?", None)]
 
@@ -325,7 +325,7 @@ def test_read_upload_uses_the_file_name_and_format(tmp_path):
 # --- the command ----------------------------------------------------------------------------------------
 
 def test_server_options_come_from_flags_then_environment_then_defaults():
-    from qa.ui.app import build_parser, serve_options
+    from qa.ui.options import build_parser, serve_options
 
     defaults = serve_options(build_parser().parse_args([]), environ={})
     assert (defaults.host, defaults.port, defaults.feedback_file) == ("127.0.0.1", 7860, "feedback.jsonl")
@@ -368,9 +368,10 @@ def test_a_failed_start_up_is_shown_on_the_page_not_raised():
 
 def test_example_questions_fit_the_corpus():
     from qa.corpus.documents import load_document
-    from qa.ui.app import ARTICLE_EXAMPLES, suggested_questions
+    from qa.ui.app import suggested_questions
+    from tests.conftest import ARTICLE_QUESTIONS
 
-    assert suggested_questions([load_document(ARTICLE)]) == list(ARTICLE_EXAMPLES)
+    assert suggested_questions([load_document(ARTICLE)]) == ARTICLE_QUESTIONS[:5]
     other = parse_document("# Lighthouses\n\n## Who keeps it?\n\nBrigid does.\n\n## Why?\n\nShips.", name="l.md")
     assert suggested_questions([other]) == ["Who keeps it?", "Why?"]
 

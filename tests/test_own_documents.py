@@ -57,7 +57,7 @@ def test_a_bad_file_is_named_and_costs_nothing_else(mixed):
     assert sorted(d.id for d in pipeline.documents) == ["handbook", "harbour-report", "notes"]
     assert [os.path.basename(e.path) for e in pipeline.index.skipped] == ["scan.pdf"]
     assert "looks like a scanned document" in str(pipeline.index.skipped[0])
-    from qa.ui.app import describe_loaded
+    from qa.ui.handlers import describe_loaded
 
     assert "Not indexed: scan\\.pdf has no text layer" in describe_loaded(pipeline)  # the chat's start-up line
 

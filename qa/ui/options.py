@@ -11,14 +11,6 @@ import argparse
 
 from qa.config import ServeSettings, Settings
 
-#: Kept for callers of the earlier names; the values are the declarations' defaults.
-ServeOptions = ServeSettings
-DEFAULT_HOST = ServeSettings.host
-DEFAULT_PORT = ServeSettings.port
-DEFAULT_FEEDBACK_FILE = ServeSettings.feedback_file
-DEFAULT_CONCURRENCY = ServeSettings.concurrency
-
-
 def add_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     """The flags of ``qa serve`` / ``python app.py``: the server's, then the pipeline settings."""
     ServeSettings.add_arguments(parser, "server (each also a QA_* environment variable)")

@@ -14,7 +14,7 @@ import re
 
 from qa import presentation
 from qa.errors import QAError
-from qa.presentation import clip  # noqa: F401  (part of what this module offers)
+from qa.presentation import clip
 from qa.types import Answer, Passage
 
 #: ASCII punctuation that Markdown may read as syntax; ``& < > " '`` are left to html.escape.
