@@ -153,26 +153,34 @@ def _document_indexes(index) -> dict[str, object]:
 
 def _measure(pipeline, questions: list[OpenQuestion], *, read: bool, per_document: bool, log) -> dict:
     index = pipeline.search_index()
-    s = pipeline.settings
     own = _document_indexes(index) if per_document else {}
 
     def index_for(q: OpenQuestion):
         return own.get(q.doc_id, index)
-    ranked, relevant = [], []
     gold_chunks = [{c.id for c in index.chunks if c.doc_id == q.doc_id and any(c.start <= o < c.end
                                                                                 for o in q.answer_offsets)}
                    for q in questions]
+    figures = _retrieval_figures(pipeline, questions, gold_chunks, index_for, chunks=len(index.chunks))
+    if read:
+        figures.update(_reading_figures(pipeline, questions, gold_chunks, index_for, log))
+    return figures
+
+
+def _retrieval_figures(pipeline, questions: list[OpenQuestion], gold_chunks: list[set], index_for, *,
+                       chunks: int) -> dict:
+    ranked, relevant = [], []
     for q, gold in zip(questions, gold_chunks):
         if gold and q.standalone is None:  # answerable, not from a heading, and not a follow-up
             ranked.append([p.chunk.id for p in pipeline.retriever.retrieve(q.question, index_for(q),
-                                                                           max(10, s.top_k))])
+                                                                           max(10, pipeline.settings.top_k))])
             relevant.append(gold)
     # Recall counts the answerable questions whose answer lies inside one paragraph (not in a heading);
     # a follow-up is searched for only once its history exists, so it is measured by reading below.
-    figures = {"questions": len(questions), "retrieval_questions": len(ranked), "chunks": len(index.chunks),
-               **{f"recall@{k}": round(recall_at_k(ranked, relevant, k), 4) for k in (1, 3, 5)}}
-    if not read:
-        return figures
+    return {"questions": len(questions), "retrieval_questions": len(ranked), "chunks": chunks,
+            **{f"recall@{k}": round(recall_at_k(ranked, relevant, k), 4) for k in (1, 3, 5)}}
+
+
+def _reading_figures(pipeline, questions: list[OpenQuestion], gold_chunks: list[set], index_for, log) -> dict:
     predictions, scores, guesses, seconds, losses, followups = [], [], [], [], [], []
     history: dict[str, list] = {}
     for i, (q, gold) in enumerate(zip(questions, gold_chunks)):
@@ -202,7 +210,7 @@ def _measure(pipeline, questions: list[OpenQuestion], *, read: bool, per_documen
                     [bool(q.answers) for q in questions])
     answerable = [(q, p) for q, p in zip(questions, predictions) if q.answers]
     unanswerable = [p for q, p in zip(questions, predictions) if not q.answers]
-    figures.update({
+    figures = {
         "exact_match": overall["exact_match"],
         "f1": overall["f1"],
         "answerable_f1": answer_scores([p for _, p in answerable], [q.answers for q, _ in answerable])["f1"],
@@ -215,7 +223,7 @@ def _measure(pipeline, questions: list[OpenQuestion], *, read: bool, per_documen
         "f1_by_threshold": {f"{t:.2f}": round(100 * f, 2)
                             for t, f in threshold_curve(*curve_inputs, [i / 20 for i in range(2, 17)])},
         "best_threshold": best_threshold(*curve_inputs),
-    })
+    }
     if followups:
         figures["followups"] = followup_figures(followups)
     return figures
