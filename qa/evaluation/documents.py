@@ -167,7 +167,7 @@ def _measure(pipeline, questions: list[DocQuestion], log) -> dict:
                             "indexed": _doc_id(doc) in documents}
     return {
         "total": {**_score(rows), **chunk_statistics(index.chunks), "documents": len(documents),
-                  "skipped": [str(e) for e in pipeline.skipped], "pages": pages,
+                  "skipped": [str(e) for e in pipeline.index.skipped], "pages": pages,
                   "index_seconds": round(index_seconds, 1),
                   "pages_per_second": round(pages / index_seconds, 2) if index_seconds else None,
                   "ask": latency_summary(seconds)},

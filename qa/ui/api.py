@@ -253,7 +253,7 @@ def _health(shared: Shared) -> tuple[int, dict]:
     index = pipeline.search_index()
     body["corpus"].update(documents=len(pipeline.documents), passages=len(index.chunks),
                           store=pipeline.settings.store_location,
-                          not_indexed=[error_message(problem) for problem in pipeline.skipped])
+                          not_indexed=[error_message(problem) for problem in pipeline.index.skipped])
     return 200, body
 
 
@@ -331,7 +331,7 @@ def _add(shared: Shared, upload: UploadFile, name: str) -> dict:
                 result = add_files(shared.pipeline.settings, [path])
                 if result.added:
                     shared.pipeline.reload()
-                embedded = shared.pipeline.chunks_embedded
+                embedded = shared.pipeline.index.chunks_embedded
         except QAError as exc:  # the corpus has no folder to add to, or the index cannot be updated
             raise fail(409, error_message(exc)) from exc
     if result.refused:
