@@ -9,11 +9,11 @@ once per library over every PDF. The libraries are not project dependencies; ins
     .venv/bin/pip install pdfplumber docling-parse kreuzberg      # pdfminer.six comes with pdfplumber
     .venv/bin/pip install --no-deps pdftext pydantic-settings     # pdftext pins pypdfium2==5.10.1
 
-    .venv/bin/python eval/experiments/pdf_readers.py                       # every reader, then the table
-    .venv/bin/python eval/experiments/pdf_readers.py --only pdftext,plain  # some; results kept per reader
-    .venv/bin/python eval/experiments/pdf_readers.py --coverage            # reader-independent column only
-    .venv/bin/python eval/experiments/pdf_readers.py --table               # the table from saved results
-    .venv/bin/python eval/experiments/pdf_readers.py --show pdfplumber i1040nr.pdf 35   # one page's blocks
+    .venv/bin/python lab/experiments/pdf_readers.py                       # every reader, then the table
+    .venv/bin/python lab/experiments/pdf_readers.py --only pdftext,plain  # some; results kept per reader
+    .venv/bin/python lab/experiments/pdf_readers.py --coverage            # reader-independent column only
+    .venv/bin/python lab/experiments/pdf_readers.py --table               # the table from saved results
+    .venv/bin/python lab/experiments/pdf_readers.py --show pdfplumber i1040nr.pdf 35   # one page's blocks
 
 Glue shared by the adapters, so that no library is judged on what it does not claim to do and none
 gets more than the others: blocks of one page joined by a blank line, pages by a blank line
