@@ -72,7 +72,10 @@ def cached_predictions(reader: ExtractiveReader, examples, cache_dir: Path) -> l
                                      [(e.id, e.question, e.context) for e in examples]]).encode()).hexdigest()[:16]
     path = cache_dir / f"predictions-{key}.pkl"
     if path.exists():
-        return pickle.loads(path.read_bytes())
+        try:
+            return pickle.loads(path.read_bytes())
+        except (ImportError, AttributeError, pickle.UnpicklingError):  # written by code that has moved since
+            path.unlink()
     predictions = predict(reader, examples, progress=True)
     cache_dir.mkdir(parents=True, exist_ok=True)
     path.write_bytes(pickle.dumps(predictions))
