@@ -139,3 +139,12 @@ def test_a_folder_names_the_files_it_does_not_read(report_pdf, tmp_path):
     assert sorted(str(e) for e in loaded.skipped) == [
         "minutes.doc: unsupported file type .doc; save it as .docx",
         "slides.pptx: unsupported file type .pptx; export it as PDF"]
+
+
+def test_a_documents_example_questions_are_not_named_as_unread(tmp_path):
+    folder = tmp_path / "corpus"
+    folder.mkdir()
+    (folder / "ferry.txt").write_text("The ferry to Inis Mor leaves at nine from the east quay.\n")
+    (folder / "ferry.questions").write_text("When does the ferry leave?\n")
+    loaded = read_corpus(folder)
+    assert [d.id for d in loaded.documents] == ["ferry"] and loaded.skipped == []

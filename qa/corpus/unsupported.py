@@ -12,6 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from qa.corpus.documents import SUPPORTED_NAMES, SUPPORTED_SUFFIXES
+from qa.corpus.examples import SUFFIX as EXAMPLES_SUFFIX
 from qa.errors import CorpusError
 
 #: What to do with a format we do not read, by suffix.
@@ -49,8 +50,9 @@ def check_type(path: str | Path, name: str | None = None) -> None:
 
 
 def hidden(path: Path) -> bool:
-    """A file nobody meant to add: a dot file, or the lock file Office keeps beside an open document."""
-    return path.name.startswith((".", "~$"))
+    """A file nobody meant to add: a dot file, or the lock file Office keeps beside an open document;
+    or one the product reads for itself, a document's example questions (``<document>.questions``)."""
+    return path.name.startswith((".", "~$")) or path.suffix.lower() == EXAMPLES_SUFFIX
 
 
 def not_read_in(folder: str | Path) -> list[CorpusError]:
