@@ -70,13 +70,17 @@ class CorpusLoad:
     skipped: list[CorpusError]
 
 
+def _path_list(paths) -> list:
+    """One path or several, as a list."""
+    return [paths] if isinstance(paths, (str, Path)) else list(paths)
+
+
 def corpus_files(paths) -> list[Path]:
     """The supported files under the given files or folders (folders sorted by name, not recursive).
 
     Raises :class:`CorpusError` when a path is missing or nothing is found at all.
     """
-    if isinstance(paths, (str, Path)):
-        paths = [paths]
+    paths = _path_list(paths)
     files: list[Path] = []
     for raw in paths:
         path = Path(raw)
@@ -106,8 +110,7 @@ def read_corpus(paths, *, max_bytes: int | None = Settings().max_file_bytes,
 
     documents: list[Document] = []
     # Files of a folder that are not read at all (a .doc, a .pptx) are named too, with what to do.
-    skipped: list[CorpusError] = [e for p in ([paths] if isinstance(paths, (str, Path)) else paths)
-                                  if Path(p).is_dir() for e in not_read_in(p)]
+    skipped: list[CorpusError] = [e for p in _path_list(paths) if Path(p).is_dir() for e in not_read_in(p)]
     taken: dict[str, str] = {}
     for path in corpus_files(paths):
         try:

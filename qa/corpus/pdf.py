@@ -73,7 +73,7 @@ def read_pdf(data: bytes, name: str, reader: str = "layout") -> PdfText:
 
     with _PDFIUM_LOCK:
         pages, title = _read_pages(data, name, _plain_page if reader == "plain" else _page_lines)
-    if not any(any(line.strip() if isinstance(line, str) else line.text for line in page) for page in pages):
+    if not any(pages):  # both page readers leave out blank lines
         raise CorpusError(f"{name} has no text layer: it looks like a scanned document. Run OCR on it first "
                           "(for example with ocrmypdf) and add the result")
     if reader == "plain":

@@ -375,7 +375,11 @@ def _write(groups: list[tuple[str, list]], title: str, page_count: int, body: fl
     while len(page_starts) < page_count:
         page_starts.append(cursor)
     text = "".join(parts)
-    return PdfText(text, _title(title, groups, blocks, text), _with_title(groups, blocks), tuple(page_starts))
+    first = _first_page_title(groups)
+    k = None if first is None else _block_index(groups, first)
+    return PdfText(text, _title(title, blocks, k, text),
+                   _with_title(blocks, k if first is not None and groups[first][0] == HEADING else None),
+                   tuple(page_starts))
 
 
 def _join(lines: list[Line]) -> tuple[str, list[int]]:
@@ -406,13 +410,13 @@ def _first_page_title(groups) -> int | None:
     return i if 2 <= words <= 30 and any(ch.isalpha() for ch in line.text) else None
 
 
-def _title(meta: str, groups, blocks, text: str) -> str:
+def _title(meta: str, blocks, k: int | None, text: str) -> str:
+    """The metadata title, unless it is missing or junk; then block ``k``'s text (the first page's largest)."""
     if meta and not _JUNK_TITLE.search(meta) and len(meta) > 3:
         return meta
-    i = _first_page_title(groups)
-    if i is None:
+    if k is None:
         return ""
-    s, e, _ = blocks[_block_index(groups, i)]
+    s, e, _ = blocks[k]
     return " ".join(text[s:e].split())
 
 
@@ -424,11 +428,9 @@ def _block_index(groups, group_index: int) -> int:
     return n
 
 
-def _with_title(groups, blocks) -> list[tuple[int, int, str]]:
-    """The blocks, the first page's largest text marked as the title when it is a heading."""
-    i = _first_page_title(groups)
-    if i is None or groups[i][0] != HEADING:
+def _with_title(blocks, k: int | None) -> list[tuple[int, int, str]]:
+    """The blocks, block ``k`` (the first page's largest text, when it is a heading) marked as the title."""
+    if k is None:
         return blocks
-    k = _block_index(groups, i)
     s, e, _ = blocks[k]
     return blocks[:k] + [(s, e, TITLE)] + blocks[k + 1:]
