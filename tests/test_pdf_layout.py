@@ -122,6 +122,33 @@ def table_pdf(path: Path) -> Path:
     return write_raw_pdf(path, [page])
 
 
+PRICES = {"Ethanol ($/gal)": [("Iowa", "1.35 - 1.42", "1.38 - 1.43", "1.27 - 1.35"),
+                               ("Minnesota", "1.38 - 1.48", "1.40 - 1.49", "1.28 - 1.35"),
+                               ("Nebraska", "1.38 - 1.40", "1.36 - 1.43", "1.27 - 1.35")],
+          "Bio Mass": [("Cornstalks", "41.25", "39.38", "52.00"), ("Straw", "55.71", "54.29", "58.33"),
+                       ("Grass", "61.46", "59.17", "63.75")]}
+
+
+def grouped_table_pdf(path: Path) -> Path:
+    """A price table in groups under bold labels, with one header over all of them; the second
+    group's label has a second cell at the far right ("Biomass Report") and its numbers are narrower."""
+    page = pdf_text(72, 740, "Weekly energy prices", 18, bold=True)
+    page += "".join(pdf_text(0, 710, name, 10, bold=True, right=x) for name, x in
+                    (("This week", 262), ("Last week", 342), ("Year ago", 422)))
+    y = 695.0
+    for label, rows in PRICES.items():
+        page += pdf_text(60, y, label, 10, bold=True)
+        if label == "Bio Mass":
+            page += pdf_text(0, y, "Biomass Report", 10, bold=True, right=540)
+        y -= 13
+        shift = 7 if label == "Bio Mass" else 0  # its narrower numbers end a little further right
+        for cells in rows:
+            page += pdf_text(72, y, cells[0], 10) + "".join(
+                pdf_text(0, y, cell, 10, right=x + shift) for cell, x in zip(cells[1:], (262, 342, 422)))
+            y -= 13
+    return write_raw_pdf(path, [page])
+
+
 def numbered_headings_pdf(path: Path) -> Path:
     """Numbered headings in the body's own size and weight, and a chart's axis labels in bold."""
     page = pdf_text(72, 730, "Graph storage notes", 18, bold=True)
@@ -152,6 +179,33 @@ def columns_pdf(path: Path) -> Path:
     page = pdf_text(72, 740, "The two piers", 18, bold=True)
     page += pdf_lines(72, 700, NORTH) + pdf_lines(72, 700 - 13.5 * 3 - 10, SOUTH)
     page += pdf_lines(320, 700, SOUTH_CONTINUED) + pdf_lines(320, 700 - 13.5 * 2 - 10, BOTH)
+    return write_raw_pdf(path, [page])
+
+
+FERRY = ["The island ferry leaves the east", "quay at nine every morning and", "returns from the island at five",
+         "in the evening, except on days", "when the harbour master closes", "the harbour because of a gale."]
+FARES = ["A return ticket costs twelve", "euros for adults and six euros", "for children under sixteen, and",
+         "bicycles travel free of charge", "if there is room on the deck", "when the ferry is boarded."]
+CARGO = ["Cargo for the island shop is", "loaded on Tuesdays and Fridays", "by the crew of the smaller boat,",
+         "which also carries the post and", "the newspapers when the weather", "allows it to make the crossing."]
+
+
+def interleaved_columns_pdf(path: Path) -> Path:
+    """Three columns of prose written line by line across the page (each line's three pieces in turn,
+    the right column's baselines 3 points higher), as some tax forms' instructions are; under a title."""
+    page = pdf_text(42, 740, "Travelling to the island", 18, bold=True)
+    for i, lines in enumerate(zip(FERRY, FARES, CARGO)):
+        for x, lift, line in zip((42, 222, 402), (0, 0, 3), lines):
+            page += pdf_text(x, 700 - 11 * i + lift, line, 9.5)
+    return write_raw_pdf(path, [page])
+
+
+def numbered_list_pdf(path: Path) -> Path:
+    """A sentence, then a numbered list whose numbers stand well apart from their items."""
+    page = pdf_text(72, 720, "The trust's harbour covers four kinds of berth:", 11)
+    for i, item in enumerate(["Visitor moorings;", "Fishing berths;", "Pontoon berths for yachts; and",
+                              "Winter storage ashore."]):
+        page += pdf_text(90, 700 - 14 * i, f"{i + 1}.", 11) + pdf_text(120, 700 - 14 * i, item, 11)
     return write_raw_pdf(path, [page])
 
 
@@ -190,7 +244,7 @@ def junk_title_pdf(path: Path) -> Path:
 
 BUILDERS = {f.__name__: f for f in (scaled_pdf, odd_gap_pdf, running_lines_pdf, gutter_pdf, table_pdf,
                                     numbered_headings_pdf, columns_pdf, hyphens_pdf, page_break_pdf, rotated_pdf,
-                                    junk_title_pdf)}
+                                    junk_title_pdf, interleaved_columns_pdf, numbered_list_pdf, grouped_table_pdf)}
 
 
 # --- the tests ----------------------------------------------------------------------------------------
@@ -252,6 +306,15 @@ def test_a_table_row_carries_its_column_headers(tmp_path):
     assert any("Permit: 264,140" in c.text and c.kind == "table" for c in chunk_document(document))
 
 
+def test_a_later_group_of_a_table_takes_its_header_not_its_own_label(tmp_path):
+    document = load_document(grouped_table_pdf(tmp_path / "prices.pdf"))
+    rows = _blocks(document, "table")
+    assert "Minnesota; This week: 1.38 - 1.48; Last week: 1.40 - 1.49; Year ago: 1.28 - 1.35" in rows
+    assert "Straw; This week: 55.71; Last week: 54.29; Year ago: 58.33" in rows
+    straw = next(c for c in chunk_document(document) if "Straw" in c.text)
+    assert straw.section.startswith("Bio Mass")  # the group's label is the rows' section
+
+
 def test_numbered_headings_in_body_type_are_sections_and_axis_labels_are_not(tmp_path):
     document = load_document(numbered_headings_pdf(tmp_path / "graphs.pdf"))
     chunks = chunk_document(document)
@@ -269,6 +332,18 @@ def test_numbered_headings_in_body_type_are_sections_and_axis_labels_are_not(tmp
 def test_two_columns_are_read_left_column_first_and_a_paragraph_goes_on_across_them(tmp_path):
     document = load_document(columns_pdf(tmp_path / "piers.pdf"))
     assert _blocks(document, "body") == [" ".join(NORTH), " ".join(SOUTH + SOUTH_CONTINUED), " ".join(BOTH)]
+
+
+def test_columns_written_across_the_page_line_by_line_are_read_column_by_column(tmp_path):
+    document = load_document(interleaved_columns_pdf(tmp_path / "island.pdf"))
+    assert _blocks(document, "table") == []
+    assert _blocks(document, "body") == [" ".join(FERRY), " ".join(FARES), " ".join(CARGO)]
+
+
+def test_a_numbered_list_is_text_not_a_table(tmp_path):
+    document = load_document(numbered_list_pdf(tmp_path / "berths.pdf"))
+    assert _blocks(document, "table") == []
+    assert "2. Fishing berths;" in document.text and "4. Winter storage ashore." in document.text
 
 
 def test_a_word_hyphenated_at_a_line_end_is_rejoined_but_covid_19_keeps_its_hyphen(tmp_path):

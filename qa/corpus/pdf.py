@@ -63,16 +63,17 @@ class PdfText:
     page_starts: tuple[int, ...]
 
 
-def read_pdf(data: bytes, name: str, reader: str = "layout") -> PdfText:
+def read_pdf(data: bytes, name: str, reader: str = "layout", pages_read=None) -> PdfText:
     """Extract a PDF's paragraphs; raises :class:`CorpusError` for a damaged, encrypted or scanned file.
 
     ``reader`` is ``layout`` (paragraphs, headings, tables rebuilt from the page layout) or
     ``plain`` (each page's text as PDFium gives it, the way ``pdftotext`` would: a baseline).
+    ``pages_read(done, total)``, when given, is called after each page (a long PDF takes a while).
     """
     from qa.corpus.pdf_layout import assemble
 
     with _PDFIUM_LOCK:
-        pages, title = _read_pages(data, name, _plain_page if reader == "plain" else _page_lines)
+        pages, title = _read_pages(data, name, _plain_page if reader == "plain" else _page_lines, pages_read)
     if not any(pages):  # both page readers leave out blank lines
         raise CorpusError(f"{name} has no text layer: it looks like a scanned document. Run OCR on it first "
                           "(for example with ocrmypdf) and add the result")
@@ -81,7 +82,7 @@ def read_pdf(data: bytes, name: str, reader: str = "layout") -> PdfText:
     return assemble(pages, title)
 
 
-def _read_pages(data: bytes, name: str, read_page) -> tuple[list, str]:
+def _read_pages(data: bytes, name: str, read_page, pages_read=None) -> tuple[list, str]:
     """``read_page(page, number, raw)`` of every page, and the document's metadata title."""
     import pypdfium2 as pdfium
     import pypdfium2.raw as raw
@@ -106,6 +107,8 @@ def _read_pages(data: bytes, name: str, read_page) -> tuple[list, str]:
                 pages.append(read_page(page, number + 1, raw))
             finally:
                 page.close()
+            if pages_read:
+                pages_read(number + 1, len(document))
         return pages, title
     except pdfium.PdfiumError as exc:
         raise CorpusError(f"{name} is not a readable PDF: a page is damaged ({exc})") from None
@@ -164,18 +167,38 @@ def _page_lines(page, number: int, raw) -> list[Line]:
         for piece in re.split(r"(\r\n|\r|\n|(?<=[\ufffe\x02]))", text):
             start, cursor = cursor, cursor + len(piece)
             if piece and piece not in ("\r\n", "\r", "\n") and piece.strip():
-                line = _line(textpage, raw, piece, start, number, upright, width, height)
-                if line is not None:
-                    lines.append(line)
+                lines += _lines(textpage, raw, piece, start, number, upright, width, height)
         return lines
     finally:
         textpage.close()
 
 
-def _line(textpage, raw, piece: str, start: int, number: int, upright, width: float, height: float) -> Line | None:
+def _lines(textpage, raw, piece: str, start: int, number: int, upright, width: float, height: float) -> list[Line]:
+    """The printed lines of one piece of PDFium's text: usually one, but some PDFs run the lines of
+    several columns together without a line break, so the piece is cut where the text moves to another
+    line: a baseline three quarters of a type size away or more (not a superscript's nudge), or a step
+    back to the left."""
     chars = [(start + i, ch) for i, ch in enumerate(piece) if not ch.isspace()]
     boxes = [upright(*textpage.get_charbox(i, loose=True)) for i, _ in chars]
     sizes = [_type_size(textpage, raw, i) for i, _ in chars]
+    size = statistics.median(sizes) if sizes else 0
+    stacked = boxes and max(b[3] for b in boxes) - min(b[1] for b in boxes) > 3 * size \
+        and max(b[2] for b in boxes) - min(b[0] for b in boxes) < 2 * size  # a vertical stamp: one line
+    cuts = [] if stacked else [k for k in range(1, len(chars))
+            if abs(boxes[k][1] - boxes[k - 1][1]) > 0.75 * max(sizes[k], sizes[k - 1], 1.0)
+            or boxes[k][0] < boxes[k - 1][0] - 2 * max(sizes[k], 1.0)]  # back to the left: another line
+    lines = []
+    for a, b in zip([0, *cuts], [*cuts, len(chars)]):
+        sub_start, sub_end = chars[a][0], chars[b - 1][0] + 1
+        line = _line(textpage, raw, piece[sub_start - start: sub_end - start], sub_start, chars[a:b], boxes[a:b],
+                     sizes[a:b], number, width, height)
+        if line is not None:
+            lines.append(line)
+    return lines
+
+
+def _line(textpage, raw, piece: str, start: int, chars, boxes, sizes, number: int, width: float,
+          height: float) -> Line | None:
     size = round(statistics.median(sizes), 1)
     if size <= 0:
         return None

@@ -19,6 +19,7 @@ from collections import Counter
 from dataclasses import replace
 
 from qa.corpus.pdf import Line, PdfText
+from qa.corpus.pdf_columns import in_reading_order
 from qa.corpus.tables import is_number, looks_like_header, row_text
 
 #: A line in the top or bottom this fraction of a page may be a running header, footer or page number.
@@ -40,7 +41,7 @@ BODY, HEADING, TITLE, TABLE, CAPTION, FOOTNOTE = "body", "heading", "title", "ta
 
 def assemble(pages: list[list[Line]], title: str) -> PdfText:
     """The document's text, blocks and page starts from each page's lines."""
-    pages = [_drop_gutter(page) for page in _drop_running_lines(pages)]
+    pages = [in_reading_order(_drop_gutter(page)) for page in _drop_running_lines(pages)]
     lines = [line for page in pages for line in page if not line.vertical]
     if not lines:
         return PdfText("", title, [], tuple(0 for _ in pages) or (0,))
@@ -228,6 +229,11 @@ def _tables(page: list[Line]) -> list[tuple[list[str] | None, list[Line], list[t
             if not header_lines and looks_like_header([c.text for c in run[0][0].cells]):
                 header_lines, run = run[0], run[1:]
             header = _combine([_place(line.cells, columns) for line in header_lines]) if header_lines else None
+            if not _names_most(header):  # a group's label over a few columns, not the table's header
+                header_lines, header = [], None
+                owner = next((t for t in reversed(tables) if t[0] and _overlaps(run, t[3])), None)
+                if owner is not None:
+                    header, columns = owner[0], owner[3]
             tables.append((header, header_lines, run, columns))
             continue
         else:
@@ -238,8 +244,25 @@ def _tables(page: list[Line]) -> list[tuple[list[str] | None, list[Line], list[t
             for header, extra, run, columns in tables]
 
 
+def _names_most(header: list[str] | None) -> bool:
+    """Whether a header names at least half its table's columns after the first (which often has no
+    name: it holds the rows' labels)."""
+    return bool(header) and sum(bool(cell) for cell in header[1:]) * 2 >= len(header) - 1
+
+
+def _overlaps(run, columns) -> bool:
+    """Whether every cell of the run's rows lies over one of the columns (a later group of that table)."""
+    def over(cell) -> bool:
+        return any(min(cell.right, b) > max(cell.left, a) for a, b in columns)
+    return all(over(cell) for row in run for cell in row[0].cells) and len(run[0][0].cells) <= len(columns)
+
+
 def _is_row(line: Line) -> bool:
-    """Two or more cells with words or numbers in them (a bullet and its item are not a row)."""
+    """Two or more cells with words or numbers in them; a bullet or a list number ("1.", "(b)") and its
+    item are not a row."""
+    marker = line.cells[0].text if len(line.cells) == 2 else ""
+    if len(marker) <= 4 and _LIST_ITEM.fullmatch(f"{marker} "):
+        return False
     return sum(any(ch.isalnum() for ch in c.text) for c in line.cells) >= 2
 
 
