@@ -71,8 +71,12 @@ def test_session_uploads_join_the_library_only_when_added(mixed, tmp_path):
                                  index_dir=str(tmp_path / "index")))
     assert [d.id for d in pipeline.documents] == ["notes"]
     upload = write_pdf(tmp_path / "upload-7f3a.pdf")  # Gradio keeps uploads under temporary names
-    session, added, problems = add_uploads(pipeline, None, [upload])
+    notes = []
+    session, added, problems = add_uploads(pipeline, None, [upload], note=notes.append)
     assert [d.id for d in added] == ["upload-7f3a"] and problems == []
+    # how far it got, page by page while the PDF is read, then passage by passage while it is embedded
+    assert "Reading upload-7f3a.pdf (file 1 of 1): page 2 of 3" in notes
+    assert notes[-1] == "Read upload-7f3a.pdf (3 pages); passages embedded: 4 of 4"
     assert [d.id for d in pipeline.documents] == ["notes"]  # private to the session
     names, problems = add_to_library(pipeline, session)
     assert names == ["upload-7f3a.pdf"] and problems == [] and (library / "upload-7f3a.pdf").is_file()

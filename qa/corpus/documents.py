@@ -158,8 +158,10 @@ def describe_size(n: int) -> str:
 
 def load_document(path: str | Path, *, name: str | None = None, source: str | None = None,
                   max_bytes: int | None = None, doc_id: str | None = None,
-                  profile: str | TextProfile = Settings.text_profile, pdf_reader: str = Settings.pdf_reader) -> Document:
+                  profile: str | TextProfile = Settings.text_profile, pdf_reader: str = Settings.pdf_reader,
+                  pages_read=None) -> Document:
     """Read one file; its format is chosen by the suffix of ``name`` (default: the file's own name).
+    ``pages_read(done, total)`` hears how far the reading of a PDF got, page by page.
 
     Raises :class:`CorpusError` with a message for people that names the file: unsupported type,
     over ``max_bytes``, unreadable, not UTF-8, binary, a damaged, encrypted or scanned PDF, a
@@ -178,7 +180,8 @@ def load_document(path: str | Path, *, name: str | None = None, source: str | No
     except OSError as exc:
         raise CorpusError(f"cannot read {name}: {exc.strerror or exc}") from exc
     if suffix in (".pdf", ".docx"):
-        return parse_binary_document(raw, name=name, source=source or str(path), doc_id=doc_id, pdf_reader=pdf_reader)
+        return parse_binary_document(raw, name=name, source=source or str(path), doc_id=doc_id,
+                                     pdf_reader=pdf_reader, pages_read=pages_read)
     try:
         content = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -208,7 +211,8 @@ def parse_document(content: str, *, name: str, source: str | None = None, doc_id
 
 
 def parse_binary_document(data: bytes, *, name: str, source: str | None = None,
-                          doc_id: str | None = None, pdf_reader: str = Settings.pdf_reader) -> Document:
+                          doc_id: str | None = None, pdf_reader: str = Settings.pdf_reader,
+                          pages_read=None) -> Document:
     """Build a document from the bytes of a .pdf or .docx file; ``name``'s suffix picks the format."""
     suffix = Path(name).suffix.lower()
     doc_id = doc_id or Path(name).stem
@@ -216,7 +220,7 @@ def parse_binary_document(data: bytes, *, name: str, source: str | None = None,
     if suffix == ".pdf":
         from qa.corpus.pdf import read_pdf
 
-        extracted = read_pdf(data, name, pdf_reader)
+        extracted = read_pdf(data, name, pdf_reader, pages_read)
         text, title, spans, page_starts = extracted.text, extracted.title, extracted.blocks, extracted.page_starts
     elif suffix == ".docx":
         from qa.corpus.word import read_docx

@@ -44,12 +44,12 @@ class SessionCorpus:
 
 def read_upload(path: str | os.PathLike, *, max_bytes: int = DEFAULT_MAX_UPLOAD_BYTES,
                 name: str | None = None, profile: str = Settings.text_profile,
-                pdf_reader: str = Settings.pdf_reader) -> Document:
+                pdf_reader: str = Settings.pdf_reader, pages_read=None) -> Document:
     """Read one uploaded file into a document; raises :class:`CorpusError` with a message for the user."""
     name = name or Path(path).name
     check_type(path, name)  # with what to do about it: "save it as .docx", "export it as PDF"
     return load_document(path, name=name, source=f"upload: {name}", max_bytes=max_bytes, profile=profile,
-                         pdf_reader=pdf_reader)
+                         pdf_reader=pdf_reader, pages_read=pages_read)
 
 
 def add_uploads(pipeline, session: SessionCorpus | None, paths, *, max_bytes: int = DEFAULT_MAX_UPLOAD_BYTES,
@@ -66,10 +66,15 @@ def add_uploads(pipeline, session: SessionCorpus | None, paths, *, max_bytes: in
     files: list[tuple[str, str]] = []
     problems: list[str] = []
     for number, path in enumerate(paths, 1):
-        note(f"Reading {Path(path).name} (file {number} of {len(paths)})")
+        reading = f"Reading {Path(path).name} (file {number} of {len(paths)})"
+        note(reading)
+
+        def pages_read(done: int, total: int, reading=reading) -> None:
+            note(f"{reading}: page {done} of {total}")
+
         try:
             document = read_upload(path, max_bytes=max_bytes, profile=pipeline.settings.text_profile,
-                                   pdf_reader=pipeline.settings.pdf_reader)
+                                   pdf_reader=pipeline.settings.pdf_reader, pages_read=pages_read)
         except CorpusError as exc:
             problems.append(str(exc))
             continue
