@@ -280,3 +280,17 @@ def test_training_labels_the_windows_the_reader_reads():
     w = features.index(f)
     start, end = read.offsets[w][f["start_positions"]][0], read.offsets[w][f["end_positions"]][1]
     assert CONTEXT[start:end] == "Brigid Walsh"
+
+
+def test_averaging_two_readers_interpolates_every_tensor_and_refuses_different_ones():
+    import torch
+
+    sys.path.insert(0, str(ROOT / "train"))
+    from average_readers import interpolate
+
+    first = {"w": torch.tensor([1.0, 3.0], dtype=torch.float16), "b": torch.tensor([2.0])}
+    second = {"w": torch.tensor([3.0, 7.0], dtype=torch.float16), "b": torch.tensor([0.0])}
+    soup = interpolate(first, second, 0.75)
+    assert soup["w"].tolist() == [1.5, 4.0] and soup["w"].dtype == torch.float16 and soup["b"].tolist() == [1.5]
+    with pytest.raises(ValueError, match="different tensors"):
+        interpolate(first, {"w": second["w"]}, 0.5)
