@@ -17,7 +17,9 @@ import pytest
 from tests.conftest import ARTICLE, ROOT
 
 DATA = ROOT / "train" / "data"
-TRAINING_FILES = sorted(p for p in DATA.glob("news_supplement*.jsonl"))
+TRAINING_FILES = sorted(p for p in DATA.glob("news_supplement*.jsonl")) + [DATA / "docs_supplement.jsonl"]
+#: The real-documents yardstick (issue 25): the document-style supplement was written without it.
+YARDSTICK_QUESTIONS = ROOT.parent / "shared" / "real-docs" / "questions.jsonl"
 HELD_OUT = DATA / "news_dev.jsonl"
 #: Long explainers (450-700 words, read per document like the article); held out as well.
 HELD_OUT_LONG = DATA / "news_dev_long.jsonl"
@@ -49,7 +51,7 @@ def test_answers_are_verbatim_at_their_offsets_and_nothing_is_about_the_subject(
     for row in rows(path):
         assert row["id"] not in seen_ids, row["id"]
         seen_ids.add(row["id"])
-        assert row["source"].startswith("ours_news") and row["question"].strip(), row["id"]
+        assert row["source"].startswith(("ours_news", "ours_docs")) and row["question"].strip(), row["id"]
         assert len(row["answers"]) == len(row["answer_starts"]), row["id"]
         for answer, start in zip(row["answers"], row["answer_starts"]):
             assert answer and row["context"][start : start + len(answer)] == answer, row["id"]
@@ -65,6 +67,14 @@ def test_no_passage_shares_text_with_the_article_and_the_dev_set_shares_none_wit
             assert not passage & article, f"{path.name}: {context[:60]!r} copies the article"
             assert not passage & held_out, f"{path.name}: {context[:60]!r} shares text with a held-out file"
     assert not held_out & article
+
+
+def test_the_document_style_supplement_shares_no_question_with_the_real_documents_yardstick():
+    if not YARDSTICK_QUESTIONS.is_file():
+        pytest.skip("the real-documents yardstick is not here")
+    yardstick = {r["question"].strip().lower() for r in rows(YARDSTICK_QUESTIONS)}
+    written = {r["question"].strip().lower() for r in rows(DATA / "docs_supplement.jsonl")}
+    assert len(written) > 1000 and not yardstick & written
 
 
 @pytest.mark.parametrize("path", [*TRAINING_FILES, HELD_OUT_LONG], ids=lambda p: p.name)
