@@ -161,7 +161,10 @@ def _page_lines(page, number: int, raw) -> list[Line]:
     upright = _upright(rotation, *((height, width) if rotation in (90, 270) else (width, height)))
     textpage = page.get_textpage()
     try:
-        text = textpage.get_text_range()
+        # Character by character, so that an index into the text is PDFium's index of that character:
+        # get_text_range() leaves out glyphs that have no Unicode value, and every box after one would
+        # belong to another character. Those glyphs are NUL here, and read as nothing.
+        text = "".join(chr(raw.FPDFText_GetUnicode(textpage.raw, i)) for i in range(textpage.count_chars()))
         lines, cursor = [], 0
         # PDFium runs a line that ends in a hyphen into the next one, marking the hyphen: split there.
         for piece in re.split(r"(\r\n|\r|\n|(?<=[\ufffe\x02]))", text):
@@ -176,17 +179,29 @@ def _page_lines(page, number: int, raw) -> list[Line]:
 def _lines(textpage, raw, piece: str, start: int, number: int, upright, width: float, height: float) -> list[Line]:
     """The printed lines of one piece of PDFium's text: usually one, but some PDFs run the lines of
     several columns together without a line break, so the piece is cut where the text moves to another
-    line: a baseline three quarters of a type size away or more (not a superscript's nudge), or a step
-    back to the left."""
-    chars = [(start + i, ch) for i, ch in enumerate(piece) if not ch.isspace()]
+    line: a step back to the left, or a baseline three quarters of a type size away or more whose
+    glyphs do not overlap the previous ones in height (a superscript's do)."""
+    chars = [(start + i, ch) for i, ch in enumerate(piece) if not ch.isspace() and ch != "\x00"]
+    if not chars:
+        return []
     boxes = [upright(*textpage.get_charbox(i, loose=True)) for i, _ in chars]
     sizes = [_type_size(textpage, raw, i) for i, _ in chars]
     size = statistics.median(sizes) if sizes else 0
     stacked = boxes and max(b[3] for b in boxes) - min(b[1] for b in boxes) > 3 * size \
         and max(b[2] for b in boxes) - min(b[0] for b in boxes) < 2 * size  # a vertical stamp: one line
-    cuts = [] if stacked else [k for k in range(1, len(chars))
-            if abs(boxes[k][1] - boxes[k - 1][1]) > 0.75 * max(sizes[k], sizes[k - 1], 1.0)
-            or boxes[k][0] < boxes[k - 1][0] - 2 * max(sizes[k], 1.0)]  # back to the left: another line
+
+    def new_line(k: int) -> bool:
+        if boxes[k][0] < boxes[k - 1][0] - 2 * max(sizes[k], 1.0):  # back to the left
+            return True
+        if abs(boxes[k][1] - boxes[k - 1][1]) <= 0.75 * max(sizes[k], sizes[k - 1], 1.0):
+            return False
+        # The glyphs themselves (not their fonts' boxes) overlapping in height: a superscript or a
+        # fraction's numerator ("48 1/2"), still on the line.
+        (_, low_a, _, high_a), (_, low_b, _, high_b) = (upright(*textpage.get_charbox(chars[i][0]))
+                                                        for i in (k - 1, k))
+        return min(high_a, high_b) <= max(low_a, low_b)
+
+    cuts = [] if stacked else [k for k in range(1, len(chars)) if new_line(k)]
     lines = []
     for a, b in zip([0, *cuts], [*cuts, len(chars)]):
         sub_start, sub_end = chars[a][0], chars[b - 1][0] + 1
@@ -206,9 +221,13 @@ def _line(textpage, raw, piece: str, start: int, chars, boxes, sizes, number: in
     # The median edges: one glyph with a tall font box (or a superscript) does not move the line.
     bottom, top = statistics.median(b[1] for b in boxes), statistics.median(b[3] for b in boxes)
     vertical = max(b[3] for b in boxes) - min(b[1] for b in boxes) > 3 * size and right - left < 2 * size
-    return Line(text=" ".join(piece.split()), page=number, size=size, bold=_mostly_bold(textpage, [i for i, _ in chars], raw),
+    return Line(text=_words(piece), page=number, size=size, bold=_mostly_bold(textpage, [i for i, _ in chars], raw),
                 left=left, right=right, top=top, bottom=bottom, page_width=width, page_height=height,
                 cells=_cells(piece, start, chars, boxes, size), vertical=vertical)
+
+
+def _words(text: str) -> str:
+    return " ".join(text.replace("\x00", "").split())
 
 
 def _type_size(textpage, raw, index: int) -> float:
@@ -227,7 +246,7 @@ def _cells(piece: str, start: int, chars, boxes, size: float) -> tuple[Cell, ...
     for k in range(1, len(chars) + 1):
         at_end = k == len(chars)
         if at_end or (chars[k][0] - chars[k - 1][0] > 1 and boxes[k][0] - boxes[k - 1][2] >= CELL_GAP * size):
-            text = " ".join(piece[chars[first][0] - start: chars[k - 1][0] - start + 1].split())
+            text = _words(piece[chars[first][0] - start: chars[k - 1][0] - start + 1])
             cells.append(Cell(text, boxes[first][0], max(b[2] for b in boxes[first:k])))
             first = k
     return tuple(cells)

@@ -31,11 +31,10 @@ def in_reading_order(page: list[Line]) -> list[Line]:
     columns = _prose_columns(flat)
     if len(columns) < 2:
         return page
-    pieces = [piece for line in page for piece in _split(line, columns)]
-    mixed = sum(len(_split(line, columns)) >= 2 for line in flat)
-    if mixed < MIXED_LINES:
+    split = [_split(line, columns) for line in page]
+    if sum(len(pieces) >= 2 for pieces in split) < MIXED_LINES:
         return page
-    return _banded(pieces, columns)
+    return _banded([piece for pieces in split for piece in pieces], columns)
 
 
 def _prose_columns(lines: list[Line]) -> list[tuple[float, float]]:
@@ -110,4 +109,19 @@ def _banded(lines: list[Line], columns) -> list[Line]:
 
 
 def _by_column(band: list[Line], column_of) -> list[Line]:
-    return sorted(band, key=lambda line: (column_of(line) or 0, -line.top))
+    columns: dict[int, list[Line]] = {}
+    for line in band:
+        columns.setdefault(column_of(line) or 0, []).append(line)
+    return [line for column in sorted(columns) for line in _top_down(columns[column])]
+
+
+def _top_down(lines: list[Line]) -> list[Line]:
+    """Top to bottom, and left to right within a line (pieces of one line differ in height by a
+    fraction of a type size: "48" and a raised "1/2")."""
+    rows: list[list[Line]] = []
+    for line in sorted(lines, key=lambda x: -x.top):
+        if rows and rows[-1][0].top - line.top < 0.5 * line.size:
+            rows[-1].append(line)
+        else:
+            rows.append([line])
+    return [line for row in rows for line in sorted(row, key=lambda x: x.left)]
