@@ -149,6 +149,22 @@ def grouped_table_pdf(path: Path) -> Path:
     return write_raw_pdf(path, [page])
 
 
+HINTS = [("", "Accuracy", "Agreement", "Time"), ("Hints", "(2-way)", "(Fleiss)", "(seconds)"),
+         ("None", "93%", "0.71", "115.6"), ("SuperPAL", "92%", "0.64", "84.6"), ("Gold", "92%", "0.63", "60.4")]
+
+
+def two_line_header_pdf(path: Path) -> Path:
+    """A table whose header takes two lines, set at the rows' own pitch and in their columns (as
+    results tables in papers are), so that its lines line up with the rows below like rows."""
+    page = pdf_text(72, 720, "Results with hints", 16, bold=True)
+    y = 690.0
+    for cells in HINTS:
+        page += pdf_text(72, y, cells[0], 10) + "".join(
+            pdf_text(0, y, cell, 10, right=x) for cell, x in zip(cells[1:], (260, 360, 460)) if cell)
+        y -= 12
+    return write_raw_pdf(path, [page])
+
+
 def numbered_headings_pdf(path: Path) -> Path:
     """Numbered headings in the body's own size and weight, and a chart's axis labels in bold."""
     page = pdf_text(72, 730, "Graph storage notes", 18, bold=True)
@@ -244,7 +260,8 @@ def junk_title_pdf(path: Path) -> Path:
 
 BUILDERS = {f.__name__: f for f in (scaled_pdf, odd_gap_pdf, running_lines_pdf, gutter_pdf, table_pdf,
                                     numbered_headings_pdf, columns_pdf, hyphens_pdf, page_break_pdf, rotated_pdf,
-                                    junk_title_pdf, interleaved_columns_pdf, numbered_list_pdf, grouped_table_pdf)}
+                                    junk_title_pdf, interleaved_columns_pdf, numbered_list_pdf, grouped_table_pdf,
+                                    two_line_header_pdf)}
 
 
 # --- the tests ----------------------------------------------------------------------------------------
@@ -313,6 +330,14 @@ def test_a_later_group_of_a_table_takes_its_header_not_its_own_label(tmp_path):
     assert "Straw; This week: 55.71; Last week: 54.29; Year ago: 58.33" in rows
     straw = next(c for c in chunk_document(document) if "Straw" in c.text)
     assert straw.section.startswith("Bio Mass")  # the group's label is the rows' section
+
+
+def test_a_header_of_two_lines_in_line_with_the_rows_names_every_row_s_cells(tmp_path):
+    document = load_document(two_line_header_pdf(tmp_path / "hints.pdf"))
+    assert _blocks(document, "table") == [
+        "Hints: None; Accuracy (2-way): 93%; Agreement (Fleiss): 0.71; Time (seconds): 115.6",
+        "Hints: SuperPAL; Accuracy (2-way): 92%; Agreement (Fleiss): 0.64; Time (seconds): 84.6",
+        "Hints: Gold; Accuracy (2-way): 92%; Agreement (Fleiss): 0.63; Time (seconds): 60.4"]
 
 
 def test_numbered_headings_in_body_type_are_sections_and_axis_labels_are_not(tmp_path):

@@ -219,14 +219,20 @@ def _tables(page: list[Line]) -> list[tuple[list[str] | None, list[Line], list[t
     that table's columns and header.
     """
     tables: list = []
-    for run in _runs(page):
+    runs = _runs(page)
+    for run, heads in zip(runs, _header_runs(runs)):
+        if heads:
+            continue  # the stacked header of the table below, found again as that table's header
         owner = next((t for t in reversed(tables) if _fits(run, t[3])), None)
         if owner is not None:
             header, columns = owner[0], owner[3]
         elif len(run) >= 3:
             columns = _columns([row[0] for row in run])
             header_lines = _header_above(run[0][0], page, columns)
-            if not header_lines and looks_like_header([c.text for c in run[0][0].cells]):
+            lead = _leading_labels(run)
+            if lead:  # a header's lines aligned with the rows below it
+                header_lines, run = header_lines + [line for row in run[:lead] for line in row], run[lead:]
+            elif not header_lines and looks_like_header([c.text for c in run[0][0].cells]):
                 header_lines, run = run[0], run[1:]
             header = _combine([_place(line.cells, columns) for line in header_lines]) if header_lines else None
             if not _names_most(header):  # a group's label over a few columns, not the table's header
@@ -242,6 +248,34 @@ def _tables(page: list[Line]) -> list[tuple[list[str] | None, list[Line], list[t
     return [(header, sorted(extra + [line for row in run for line in row], key=page.index),
              [(row[0], _combine([_place(line.cells, columns) for line in row])) for row in run])
             for header, extra, run, columns in tables]
+
+
+def _is_label_row(row: list[Line]) -> bool:
+    """A row that could be a header's line: short labels and no number at all."""
+    cells = [c.text for c in row[0].cells]
+    return looks_like_header(cells) and not any(map(is_number, cells))
+
+
+def _leading_labels(run) -> int:
+    """How many rows of labels open a run of rows that are not all labels (at most six)."""
+    k = 0
+    while k < min(6, len(run) - 1) and _is_label_row(run[k]):
+        k += 1
+    return k if k and not all(map(_is_label_row, run[k:])) else 0
+
+
+def _header_runs(runs) -> list[bool]:
+    """For each run, whether it is part of a table's stacked header: rows of labels only (a header's
+    lines align like rows), just above a run of rows that are not labels or above another such run."""
+    def labels(rows) -> bool:
+        return all(map(_is_label_row, rows))
+
+    heads = [False] * len(runs)
+    for i in range(len(runs) - 2, -1, -1):
+        last, first = runs[i][-1][-1], runs[i + 1][0][0]
+        heads[i] = (labels(runs[i]) and 0 < last.bottom - first.top < 3 * first.size
+                    and (heads[i + 1] or not labels(runs[i + 1])))
+    return heads
 
 
 def _names_most(header: list[str] | None) -> bool:
@@ -340,8 +374,9 @@ def _combine(rows: list[list[str]]) -> list[str]:
 
 
 def _header_above(first: Line, page: list[Line], columns) -> list[Line]:
-    """The lines just above a table's first row that name its columns (a header may take two or
-    three lines): rows of labels, not numbers, nearest first until a gap."""
+    """The lines just above a table's first row that name its columns (a header may take up to six
+    stacked lines): rows of labels, not numbers, nearest first until a gap. A short line of numbers
+    between header and rows (a group's label, "14,000") is passed over."""
     chosen: list[Line] = []
     edge = first.top
     for line in sorted((x for x in page if x.bottom >= first.top - 0.5 and x is not first), key=lambda x: x.bottom):
@@ -350,13 +385,16 @@ def _header_above(first: Line, page: list[Line], columns) -> list[Line]:
         if len(line.cells) < 2:
             continue
         if sum(is_number(c.text) for c in line.cells) * 2 >= len(line.cells):
+            if not chosen and len(line.cells) * 2 < len(columns):
+                edge = max(edge, line.top)
+                continue
             break
         if chosen and not (looks_like_header([c.text for c in line.cells])
                            and _shared_edges(line.cells, columns) >= 1):
             break
         chosen.append(line)
         edge = max(edge, line.top)
-        if len(chosen) == 3:
+        if len(chosen) == 6:
             break
     if not any(looks_like_header([c.text for c in line.cells]) for line in chosen):
         return []
