@@ -17,7 +17,7 @@ import pytest
 from tests.conftest import ARTICLE, ROOT
 
 DATA = ROOT / "train" / "data"
-TRAINING_FILES = sorted(p for p in DATA.glob("news_supplement*.jsonl")) + [DATA / "docs_supplement.jsonl"]
+TRAINING_FILES = sorted(p for p in DATA.glob("news_supplement*.jsonl")) + sorted(DATA.glob("docs_supplement*.jsonl"))
 #: The real-documents yardstick (issue 25): the document-style supplement was written without it.
 YARDSTICK_QUESTIONS = ROOT.parent / "shared" / "real-docs" / "questions.jsonl"
 HELD_OUT = DATA / "news_dev.jsonl"

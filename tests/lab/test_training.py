@@ -294,3 +294,20 @@ def test_averaging_two_readers_interpolates_every_tensor_and_refuses_different_o
     assert soup["w"].tolist() == [1.5, 4.0] and soup["w"].dtype == torch.float16 and soup["b"].tolist() == [1.5]
     with pytest.raises(ValueError, match="different tensors"):
         interpolate(first, {"w": second["w"]}, 0.5)
+
+
+def test_a_question_is_led_by_its_document_s_name_and_keeps_its_capitals():
+    sys.path.insert(0, str(ROOT / "train"))
+    from name_documents import name_rows, named
+
+    doc = "the weekly grain report of March 10, 2023"
+    assert named("What did straw sell for?", doc, "In {doc}, {question}") == \
+        "In the weekly grain report of March 10, 2023, what did straw sell for?"
+    assert named("FY 2024 spending on parks?", doc, "According to {doc}, {question}").startswith(
+        "According to the weekly grain report of March 10, 2023, FY 2024")
+    assert named("Who signed it?", doc, "{question_end} (in {doc})") == \
+        "Who signed it (in the weekly grain report of March 10, 2023)?"
+    row = {"id": "docs1-b-001-01-1", "source": "ours_docs_1", "context": "x", "question": "What?", "answers": [],
+           "answer_starts": []}
+    assert name_rows([row]) == name_rows([row])  # seeded by the row's id
+    assert name_rows([row])[0]["source"] == "ours_docs_1_named" and name_rows([row])[0]["answers"] == []
