@@ -4,8 +4,9 @@
 
 ``--weight`` is the first reader's share: each tensor is ``w * first + (1 - w) * second``. Both must be
 the same architecture (one fine-tuned from the other). The output is a run directory like the one
-``train/train_reader.py`` writes (model/, plus the first run's dev.jsonl and training.json when it has
-them), so ``train/abstention_rule.py`` and ``train/ship_reader.py`` take it as they take a trained run.
+``train/train_reader.py`` writes (model/, plus the first run's dev.jsonl and its training.json with an
+``averaged`` entry), so ``train/abstention_rule.py`` and ``train/ship_reader.py`` take it as they take
+a trained run, and the model card lists the averaging with the stage.
 """
 
 from __future__ import annotations
@@ -51,11 +52,12 @@ def main(argv: list[str] | None = None) -> int:
     for name in MODEL_FILES:
         if (first / name).is_file():
             shutil.copy2(first / name, out / name)
-    for name in ("dev.jsonl", "training.json"):
-        if (args.first / name).is_file():
-            shutil.copy2(args.first / name, args.output / name)
-    (args.output / "averaged.json").write_text(json.dumps(
-        {"first": str(args.first), "second": str(args.second), "weight": args.weight}, indent=2) + "\n")
+    if (args.first / "dev.jsonl").is_file():
+        shutil.copy2(args.first / "dev.jsonl", args.output / "dev.jsonl")
+    if (args.first / "training.json").is_file():  # the model card's history says the weights were averaged
+        training = json.loads((args.first / "training.json").read_text())
+        training["averaged"] = {"with": str(args.second), "weight": args.weight, "output_dir": str(args.output)}
+        (args.output / "training.json").write_text(json.dumps(training, indent=2) + "\n")
     print(f"{args.weight:g} x {args.first} + {1 - args.weight:g} x {args.second} -> {out}")
     return 0
 

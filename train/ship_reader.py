@@ -132,7 +132,9 @@ def _stage_lines(stages: list[dict]) -> list[str]:
             f"max sequence {t['max_seq_length']}, stride {t['doc_stride']}, seed {t['seed']}"
             + (f", source weights: {_weights_words(t['source_repeats'])}" if t["source_repeats"] else "")
             + f"; {t['train_seconds'] / 60:.1f} minutes on {_device_words(t['device'])}, finished {t['finished']}"
-            + (f", starting from stage {i - 1}." if base and i > 1 else "."),
+            + (f", starting from stage {i - 1}" if base and i > 1 else "")
+            + (f"; its weights then averaged with stage {i - 1}'s, {run['averaged']['weight']:g} to "
+               f"{1 - run['averaged']['weight']:g}." if run.get("averaged") else "."),
         ]
     lines.append("- Reproduce, in order:")
     steps = []
@@ -140,7 +142,8 @@ def _stage_lines(stages: list[dict]) -> list[str]:
         config = run["config"]
         base = config.get("base_model")
         if i > 1 and base and Path(base) != Path(stages[i - 2]["config"]["output_dir"]) / "model":
-            steps.append(f"`python train/ship_reader.py {stages[i - 2]['config']['output_dir']} --target {base}`")
+            before = (stages[i - 2].get("averaged") or stages[i - 2]["config"])["output_dir"]
+            steps.append(f"`python train/ship_reader.py {before} --target {base}`")
         repeats = " ".join(shlex.quote(f"{k}={v:g}") for k, v in (config.get("source_repeats") or {}).items())
         flags = (f"--max-examples {config['max_examples'] or 0} --seed {config['seed']} "
                  f"--learning-rate {config['learning_rate']:g} --warmup-ratio {config['warmup_ratio']} "
@@ -149,8 +152,13 @@ def _stage_lines(stages: list[dict]) -> list[str]:
                  + (f" --repeat {repeats}" if repeats else "") + (f" --base-model {base}" if base else ""))
         steps.append(f"`python train/train_reader.py --data {' '.join(config['data'])} --output "
                      f"{config['output_dir']} {flags}`")
+        if run.get("averaged"):
+            averaged = run["averaged"]
+            steps.append(f"`python train/average_readers.py {config['output_dir']} {averaged['with']} "
+                         f"--weight {averaged['weight']:g} --output {averaged['output_dir']}`")
     lines += [f"  {i}. {step}" for i, step in enumerate(steps, 1)]
-    return lines + [f"  then `python train/ship_reader.py {stages[-1]['config']['output_dir']}`."]
+    last = stages[-1]
+    return lines + [f"  then `python train/ship_reader.py {(last.get('averaged') or last['config'])['output_dir']}`."]
 
 
 def _source_tags(path: str) -> str:

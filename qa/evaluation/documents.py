@@ -154,6 +154,9 @@ def _measure(pipeline, questions: list[DocQuestion], log) -> dict:
             "verdict": verdict(answer.text, q.answers) if q.answerable else
             ("abstained" if answer.text is None else "answered"),
             "f1": f1_score(answer.text, q.answers) if q.answerable else 0.0,
+            # the answer given or turned down, and its score: what another threshold would have answered
+            "score": round(answer.score, 4), "best_guess": answer.best_guess,
+            "best_guess_verdict": verdict(answer.best_guess, q.answers) if q.answerable else None,
             "cited": None if citation is None else citation.doc_id,
             "page": None if citation is None else citation.page,
             "right_document": None if citation is None else citation.doc_id == _doc_id(q.doc),
