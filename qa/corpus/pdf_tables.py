@@ -2,7 +2,7 @@
 cells where the gap between two words is wider than a space).
 
 A table is a run of rows sharing column edges; its header is the label lines above it or at its top
-(a header may take up to six stacked lines, which align like rows themselves); a group label that
+(a header may take up to eight stacked lines, which align like rows themselves); a group label that
 names only a few columns is no header, and a later group of a table on the page takes that table's
 header. :func:`find_tables` gives each table's header cells, the lines it takes and its rows' cells;
 :mod:`qa.corpus.pdf_layout` writes each row as "Header: cell; Header: cell".
@@ -183,7 +183,7 @@ def _combine(rows: list[list[str]]) -> list[str]:
 
 
 def _header_above(first: Line, page: list[Line], columns) -> list[Line]:
-    """The lines just above a table's first row that name its columns (a header may take up to six
+    """The lines just above a table's first row that name its columns (a header may take up to eight
     stacked lines): rows of labels, not numbers, nearest first until a gap. A short line of numbers
     between header and rows (a group's label, "14,000") is passed over."""
     chosen: list[Line] = []
@@ -203,7 +203,7 @@ def _header_above(first: Line, page: list[Line], columns) -> list[Line]:
             break
         chosen.append(line)
         edge = max(edge, line.top)
-        if len(chosen) == 6:
+        if len(chosen) == 8:
             break
     if not any(looks_like_header([c.text for c in line.cells]) for line in chosen):
         return []
