@@ -18,7 +18,9 @@ from qa.config import Settings
 REAL_DOCS = Path(__file__).resolve().parents[2] / "shared" / "real-docs"
 
 #: Floors; raise them as the reader improves.
-ANSWERABLE_RIGHT = 20  # measured 23 of 62 on 2026-12-07 (plain-text baseline: 22); the target is 37
+ANSWERABLE_RIGHT = 18  # measured 20 of 62 with the reader shipped on 2026-12-07 (stage 7), which turns
+#                        down more answers than stage 6 (22) and gives fewer wrong ones; the target is 37
+ANSWERED_WRONG = 19  # answerable questions answered with none of the answer: 16 with stage 7 (18 with stage 6)
 UNANSWERABLE_ABSTAINED = 9
 NOISE_CHUNKS = 20  # chunks that are a bare number plus chunks that are a line repeated in their document
 MEDIAN_CHUNK_CHARS = 100
@@ -41,6 +43,7 @@ def test_real_documents_yardstick():
     print(report)
     assert total["skipped"] == [], report
     assert total["right"] >= ANSWERABLE_RIGHT, report
+    assert total["wrong"] <= ANSWERED_WRONG, report
     assert total["unanswerable_abstained"] >= UNANSWERABLE_ABSTAINED, report
     assert total["bare_numbers"] + total["repeated_lines"] <= NOISE_CHUNKS, report
     assert total["median_chars"] >= MEDIAN_CHUNK_CHARS, report
