@@ -632,14 +632,14 @@ def test_an_uploaded_pdf_is_answered_with_its_page(chat, served_app, tmp_path):
     chat.screenshot("upload-pdf.png")
 
 
-def long_report(path: Path, *, title: str) -> Path:
-    """The three-page harbour report followed by 30 pages of berth notes: long enough to take a while to add."""
+def long_report(path: Path, *, title: str, note_pages: int = 30) -> Path:
+    """The three-page harbour report followed by pages of berth notes: long enough to take a while to add."""
     from tests.doc_files import REPORT_PAGES, write_pdf
 
     notes = [[("heading", f"Berth {page * 4 + n}"),
               ("lines", [f"Berth {page * 4 + n} is leased to boat number {page * 40 + n} for a term of {n + 2} years,",
                          f"renewed each spring at the office on quay {page + 1} when the fees are paid."])]
-             for page in range(30) for n in range(4)]
+             for page in range(note_pages) for n in range(4)]
     pages = REPORT_PAGES + [sum(notes[i : i + 4], []) for i in range(0, len(notes), 4)]
     return write_pdf(path, pages, title=title)
 
@@ -653,8 +653,16 @@ def test_a_question_asked_while_a_pdf_is_added_waits_for_it_and_is_shown_on_the_
     from PIL import Image
 
     title = '<img src=x onerror="window.__xss=1"> Harbour'
-    report = long_report(tmp_path / "harbour-long.pdf", title=title)
+    report = long_report(tmp_path / "harbour-long.pdf", title=title, note_pages=150)  # several seconds to add
     broken = write(tmp_path, "broken.pdf", b"%PDF-1.7\n% cut off here")
+    # The waiting reply is replaced by the answer as soon as the documents are in: remember that it was shown.
+    chat.page.evaluate("""() => {
+        window.__stillAdding = false;
+        new MutationObserver(() => {
+            if (/Still adding harbour-long\\.pdf, broken\\.pdf/.test(document.querySelector('#qa-chat').innerText))
+                window.__stillAdding = true;
+        }).observe(document.body, {subtree: true, childList: true, characterData: true});
+    }""")
     chat.page.locator("#qa-upload input[type=file]").set_input_files([str(report), str(broken)])
     chat.page.locator("#qa-session").get_by_text("\u23f3").wait_for(timeout=60_000)  # its progress is shown
     if not served_app["shipped"]:
@@ -663,7 +671,7 @@ def test_a_question_asked_while_a_pdf_is_added_waits_for_it_and_is_shown_on_the_
     box = chat.page.locator("#qa-question textarea")
     box.fill("Who keeps the lighthouse on Skellig Point?")
     box.press("Enter")
-    chat.chat.get_by_text(re.compile("Still adding harbour-long.pdf, broken.pdf")).first.wait_for(timeout=30_000)
+    chat.page.wait_for_function("() => window.__stillAdding", timeout=30_000)
     chat.page.wait_for_function(
         """(before) => {
             const chat = document.querySelector('#qa-chat');
