@@ -632,14 +632,15 @@ def test_an_uploaded_pdf_is_answered_with_its_page(chat, served_app, tmp_path):
     chat.screenshot("upload-pdf.png")
 
 
-def long_report(path: Path, *, title: str, note_pages: int = 30) -> Path:
-    """The three-page harbour report followed by pages of berth notes: long enough to take a while to add."""
+def long_report(path: Path, *, title: str) -> Path:
+    """The three-page harbour report followed by 150 pages of berth notes: seconds to add, even on an idle
+    machine (30 pages took about one)."""
     from tests.doc_files import REPORT_PAGES, write_pdf
 
     notes = [[("heading", f"Berth {page * 4 + n}"),
               ("lines", [f"Berth {page * 4 + n} is leased to boat number {page * 40 + n} for a term of {n + 2} years,",
                          f"renewed each spring at the office on quay {page + 1} when the fees are paid."])]
-             for page in range(note_pages) for n in range(4)]
+             for page in range(150) for n in range(4)]
     pages = REPORT_PAGES + [sum(notes[i : i + 4], []) for i in range(0, len(notes), 4)]
     return write_pdf(path, pages, title=title)
 
@@ -653,7 +654,7 @@ def test_a_question_asked_while_a_pdf_is_added_waits_for_it_and_is_shown_on_the_
     from PIL import Image
 
     title = '<img src=x onerror="window.__xss=1"> Harbour'
-    report = long_report(tmp_path / "harbour-long.pdf", title=title, note_pages=150)  # several seconds to add
+    report = long_report(tmp_path / "harbour-long.pdf", title=title)
     broken = write(tmp_path, "broken.pdf", b"%PDF-1.7\n% cut off here")
     # The waiting reply is replaced by the answer as soon as the documents are in: remember that it was shown.
     chat.page.evaluate("""() => {
