@@ -446,3 +446,13 @@ def test_hostile_pdfs_are_refused_in_one_line_that_names_the_file(tmp_path, make
         load_document(path)
     error = str(caught.value)
     assert error.startswith("hostile.pdf ") and "\n" not in error and len(error) < 200
+
+
+def test_text_placed_far_off_the_page_costs_nothing(tmp_path):
+    """Lines a billion points to the right, in columns beside the real ones: the page is read, quickly,
+    and the text on the page is kept."""
+    page = "".join(pdf_text(72, 700 - 12 * i, f"The ferry leaves at nine from the east quay {i}.", 10)
+                   + pdf_text(1e9, 700 - 12 * i, f"A line placed far beyond the right edge {i}.", 10)
+                   for i in range(8))
+    document = load_document(write_raw_pdf(tmp_path / "far.pdf", [page]))
+    assert "The ferry leaves at nine from the east quay 7." in document.text

@@ -21,6 +21,8 @@ GUTTER_SIZES, COLUMN_SHARE = 0.8, 0.18
 PROSE_WORDS = 4
 #: A page is read by columns when at least this many lines run across two or more columns of prose.
 MIXED_LINES = 5
+#: Wider than any real page (A0 is 2,384 points): columns are looked for within this much of a page.
+MAX_PAGE_POINTS = 20_000
 
 
 def in_reading_order(page: list[Line]) -> list[Line]:
@@ -41,10 +43,15 @@ def _prose_columns(lines: list[Line]) -> list[tuple[float, float]]:
     """The x-extents of the page's columns of prose, left to right (none, or one, when it has none)."""
     size = statistics.median(line.size for line in lines)
     cells = [cell for line in lines for cell in line.cells]
-    left, right = min(c.left for c in cells), max(c.right for c in cells)
+    # On the page only: a hostile file may put text a billion points off it.
+    width = min(lines[0].page_width, MAX_PAGE_POINTS)
+    left = max(0.0, min(c.left for c in cells))
+    right = min(width, max(c.right for c in cells))
+    if right - left < 2 * GUTTER_SIZES * size:
+        return []
     covered = [0] * (int(right - left) + 2)
     for c in cells:
-        for x in range(int(c.left - left), int(c.right - left) + 1):
+        for x in range(max(0, int(c.left - left)), min(len(covered) - 1, int(c.right - left)) + 1):
             covered[x] += 1
     tolerance = max(2, len(cells) // 20)  # titles over the columns cross the gutters
     open_at, gaps = None, []
