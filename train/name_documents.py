@@ -1,13 +1,17 @@
 """Questions that name their document, as questions over a library do ("In the USDA weekly energy
 round-up of Feb 24, 2017, what is ..."): a copy of each document-style row with such a lead.
 
-    python train/name_documents.py train/data/docs_supplement.jsonl --output train/data/docs_supplement_named.jsonl
+    python train/name_documents.py train/data/docs_supplement.jsonl --output train/data/docs_supplement_named.jsonl \
+        [--row-negatives runs/docs/docs_named_rownegs.jsonl]
 
 The reader sees one chunk, and a chunk does not hold its document's title (keyword search sees it,
 the reader does not), so the lead is words the context does not answer to. Trained only on short
 questions, the reader scores the right cell low once a question opens with them. Each row of the
 document-style supplement gets one copy, with a lead drawn (seeded by the row's id) from invented
 document names of its writer's topics; unanswerable rows too, so that a lead never means "answer".
+``--row-negatives`` also writes, for each answerable named question, the same question against the most
+similar other row (or piece) of its own table: without them, a reader trained on the leads answered
+a question about Nebraska from Iowa's row.
 """
 
 from __future__ import annotations
@@ -15,7 +19,13 @@ from __future__ import annotations
 import argparse
 import json
 import random
+import sys
+from collections import defaultdict
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from lab.data import hardest_negative  # noqa: E402
 
 #: Invented documents of each writer's topics (train/data/BRIEF.md), keyed by the writer's id prefix.
 DOCUMENTS = {
@@ -60,16 +70,44 @@ def name_rows(rows: list[dict], *, seed: int = 5) -> list[dict]:
     return out
 
 
+def row_negatives(rows: list[dict]) -> list[dict]:
+    """Each answerable row again, unanswerable, against the most similar other context of its table."""
+    def table(row: dict) -> str:
+        return "-".join(row["id"].split("-")[:3])  # docs1-WRITER-TABLE
+
+    contexts: dict[str, list[str]] = defaultdict(list)
+    for row in rows:
+        if row["context"] not in contexts[table(row)]:
+            contexts[table(row)].append(row["context"])
+    out = []
+    for row in rows:
+        others = [c for c in contexts[table(row)] if c != row["context"]]
+        best = hardest_negative(row["question"], row["answers"], others) if row["answers"] else None
+        if best is not None:
+            out.append({**row, "id": f"{row['id']}-rowneg", "context": best, "answers": [], "answer_starts": []})
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("data", type=Path)
     parser.add_argument("--output", type=Path, required=True)
+    parser.add_argument("--row-negatives", type=Path, default=None, help="also write the named questions' "
+                        "hard negatives (another row of their table) here")
     args = parser.parse_args(argv)
     rows = [json.loads(line) for line in args.data.read_text(encoding="utf-8").splitlines() if line.strip()]
     out = name_rows(rows)
-    args.output.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in out), encoding="utf-8")
+    _write(out, args.output)
     print(f"{len(out)} questions naming their document -> {args.output}")
+    if args.row_negatives:
+        negatives = row_negatives(out)
+        _write(negatives, args.row_negatives)
+        print(f"{len(negatives)} of them against another row of their table -> {args.row_negatives}")
     return 0
+
+
+def _write(rows: list[dict], path: Path) -> None:
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
 
 
 if __name__ == "__main__":

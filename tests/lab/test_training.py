@@ -311,3 +311,22 @@ def test_a_question_is_led_by_its_document_s_name_and_keeps_its_capitals():
            "answer_starts": []}
     assert name_rows([row]) == name_rows([row])  # seeded by the row's id
     assert name_rows([row])[0]["source"] == "ours_docs_1_named" and name_rows([row])[0]["answers"] == []
+
+
+def test_a_named_question_is_also_asked_of_another_row_of_its_own_table():
+    sys.path.insert(0, str(ROOT / "train"))
+    from name_documents import row_negatives
+
+    def row(rid, context, question, answer):
+        start = context.find(answer) if answer else None
+        return {"id": rid, "source": "ours_docs_1_named", "context": context, "question": question,
+                "answers": [answer] if answer else [], "answer_starts": [start] if answer else []}
+
+    iowa = "State: Iowa; Price: 2.85"
+    rows = [row("docs1-b-004-01-1-named", iowa, "In the report, what was the price in Iowa?", "2.85"),
+            row("docs1-b-004-02-1-named", "State: Ohio; Price: 3.10", "In the report, what was Ohio's price?", "3.10"),
+            row("docs1-b-005-01-1-named", "Crop: Iowa corn; Yield: 2.85", "Which crop yielded 2.85?", "Iowa corn")]
+    negatives = row_negatives(rows)
+    assert [(n["id"], n["context"], n["answers"]) for n in negatives] == [
+        ("docs1-b-004-01-1-named-rowneg", "State: Ohio; Price: 3.10", []),
+        ("docs1-b-004-02-1-named-rowneg", iowa, [])]  # never a row of another table
