@@ -142,8 +142,7 @@ def _stage_lines(stages: list[dict]) -> list[str]:
         config = run["config"]
         base = config.get("base_model")
         if i > 1 and base and Path(base) != Path(stages[i - 2]["config"]["output_dir"]) / "model":
-            before = (stages[i - 2].get("averaged") or stages[i - 2]["config"])["output_dir"]
-            steps.append(f"`python train/ship_reader.py {before} --target {base}`")
+            steps.append(f"`python train/ship_reader.py {_shipped_run(stages[i - 2])} --target {base}`")
         repeats = " ".join(shlex.quote(f"{k}={v:g}") for k, v in (config.get("source_repeats") or {}).items())
         flags = (f"--max-examples {config['max_examples'] or 0} --seed {config['seed']} "
                  f"--learning-rate {config['learning_rate']:g} --warmup-ratio {config['warmup_ratio']} "
@@ -157,8 +156,12 @@ def _stage_lines(stages: list[dict]) -> list[str]:
             steps.append(f"`python train/average_readers.py {config['output_dir']} {averaged['with']} "
                          f"--weight {averaged['weight']:g} --output {averaged['output_dir']}`")
     lines += [f"  {i}. {step}" for i, step in enumerate(steps, 1)]
-    last = stages[-1]
-    return lines + [f"  then `python train/ship_reader.py {(last.get('averaged') or last['config'])['output_dir']}`."]
+    return lines + [f"  then `python train/ship_reader.py {_shipped_run(stages[-1])}`."]
+
+
+def _shipped_run(run: dict) -> str:
+    """The run directory a stage ships from: its training run, or the average made of it."""
+    return (run.get("averaged") or run["config"])["output_dir"]
 
 
 def _source_tags(path: str) -> str:

@@ -186,9 +186,6 @@ def _lines(textpage, raw, piece: str, start: int, number: int, upright, width: f
         return []
     boxes = [upright(*textpage.get_charbox(i, loose=True)) for i, _ in chars]
     sizes = [_type_size(textpage, raw, i) for i, _ in chars]
-    size = statistics.median(sizes) if sizes else 0
-    stacked = boxes and max(b[3] for b in boxes) - min(b[1] for b in boxes) > 3 * size \
-        and max(b[2] for b in boxes) - min(b[0] for b in boxes) < 2 * size  # a vertical stamp: one line
 
     def new_line(k: int) -> bool:
         if boxes[k][0] < boxes[k - 1][0] - 2 * max(sizes[k], 1.0):  # back to the left
@@ -201,7 +198,8 @@ def _lines(textpage, raw, piece: str, start: int, number: int, upright, width: f
                                                         for i in (k - 1, k))
         return min(high_a, high_b) <= max(low_a, low_b)
 
-    cuts = [] if stacked else [k for k in range(1, len(chars)) if new_line(k)]
+    vertical = _vertical(boxes, statistics.median(sizes))  # a stamp up the margin is one line, never cut
+    cuts = [] if vertical else [k for k in range(1, len(chars)) if new_line(k)]
     lines = []
     for a, b in zip([0, *cuts], [*cuts, len(chars)]):
         sub_start, sub_end = chars[a][0], chars[b - 1][0] + 1
@@ -220,10 +218,15 @@ def _line(textpage, raw, piece: str, start: int, chars, boxes, sizes, number: in
     left, right = min(b[0] for b in boxes), max(b[2] for b in boxes)
     # The median edges: one glyph with a tall font box (or a superscript) does not move the line.
     bottom, top = statistics.median(b[1] for b in boxes), statistics.median(b[3] for b in boxes)
-    vertical = max(b[3] for b in boxes) - min(b[1] for b in boxes) > 3 * size and right - left < 2 * size
     return Line(text=_words(piece), page=number, size=size, bold=_mostly_bold(textpage, [i for i, _ in chars], raw),
                 left=left, right=right, top=top, bottom=bottom, page_width=width, page_height=height,
-                cells=_cells(piece, start, chars, boxes, size), vertical=vertical)
+                cells=_cells(piece, start, chars, boxes, size), vertical=_vertical(boxes, size))
+
+
+def _vertical(boxes, size: float) -> bool:
+    """Text running up or down the page (a margin stamp): taller than three type sizes, narrower than two."""
+    return (max(b[3] for b in boxes) - min(b[1] for b in boxes) > 3 * size
+            and max(b[2] for b in boxes) - min(b[0] for b in boxes) < 2 * size)
 
 
 def _words(text: str) -> str:

@@ -99,26 +99,23 @@ def _split(line: Line, columns) -> list[Line]:
 
 def _banded(lines: list[Line], columns) -> list[Line]:
     """Top to bottom by bands between the lines that cross the columns; in a band, column by column."""
-    def column_of(line: Line) -> int | None:
-        where = {_column(cell, columns) for cell in line.cells} if line.cells else {None}
-        return where.pop() if len(where) == 1 else None
-
-    ordered, band = [], []
+    ordered, band = [], []  # band: (column, line)
     for line in sorted(lines, key=lambda x: -x.top):
-        column = None if line.vertical else column_of(line)
+        where = {_column(cell, columns) for cell in line.cells} if line.cells else {None}
+        column = where.pop() if len(where) == 1 else None
         if column is None and not line.vertical:
-            ordered += _by_column(band, column_of)
+            ordered += _by_column(band)
             ordered.append(line)
             band = []
         else:
-            band.append(line)
-    return ordered + _by_column(band, column_of)
+            band.append((column or 0, line))
+    return ordered + _by_column(band)
 
 
-def _by_column(band: list[Line], column_of) -> list[Line]:
+def _by_column(band: list[tuple[int, Line]]) -> list[Line]:
     columns: dict[int, list[Line]] = {}
-    for line in band:
-        columns.setdefault(column_of(line) or 0, []).append(line)
+    for column, line in band:
+        columns.setdefault(column, []).append(line)
     return [line for column in sorted(columns) for line in _top_down(columns[column])]
 
 

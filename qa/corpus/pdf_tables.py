@@ -34,35 +34,39 @@ def find_tables(page: list[Line]) -> list[tuple[list[str] | None, list[Line], li
             continue  # the stacked header of the table below, found again as that table's header
         owner = next((t for t in reversed(tables) if _fits(run, t[3])), None)
         if owner is not None:
-            header, columns = owner[0], owner[3]
+            tables.append((owner[0], [], run, owner[3]))
         elif len(run) >= 3:
-            columns = _columns([row[0] for row in run])
-            header_lines = _header_above(run[0][0], page, columns)
-            lead = _leading_labels(run)
-            if lead:  # a header's lines aligned with the rows below it
-                header_lines, run = header_lines + [line for row in run[:lead] for line in row], run[lead:]
-            elif not header_lines and looks_like_header([c.text for c in run[0][0].cells]):
-                header_lines, run = run[0], run[1:]
-            header = _combine([_place(line.cells, columns) for line in header_lines]) if header_lines else None
-            if not _names_most(header):  # a group's label over a few columns, not the table's header
-                header_lines, header = [], None
-                owner = next((t for t in reversed(tables) if t[0] and _overlaps(run, t[3])), None)
-                if owner is not None:
-                    header, columns = owner[0], owner[3]
-            tables.append((header, header_lines, run, columns))
-            continue
-        else:
-            continue
-        tables.append((header, [], run, columns))
+            tables.append(_new_table(run, page, tables))
     return [(header, sorted(extra + [line for row in run for line in row], key=page.index),
              [(row[0], _combine([_place(line.cells, columns) for line in row])) for row in run])
             for header, extra, run, columns in tables]
 
 
+def _new_table(run, page: list[Line], tables: list) -> tuple:
+    """(header, header lines, rows, columns) of a run that starts a table: its header is found above it
+    or at its top; when that names only a few columns (a group's label), a table above it on the page
+    whose columns the run lies over lends its header and columns."""
+    columns = _columns([row[0] for row in run])
+    header_lines = _header_above(run[0][0], page, columns)
+    lead = _leading_labels(run)
+    if lead:  # a header's lines aligned with the rows below it
+        header_lines, run = header_lines + [line for row in run[:lead] for line in row], run[lead:]
+    elif not header_lines and _names_columns(run[0][0]):
+        header_lines, run = run[0], run[1:]
+    header = _combine([_place(line.cells, columns) for line in header_lines]) if header_lines else None
+    if _names_most(header):
+        return header, header_lines, run, columns
+    owner = next((t for t in reversed(tables) if t[0] and _overlaps(run, t[3])), None)
+    return (owner[0], [], run, owner[3]) if owner is not None else (None, [], run, columns)
+
+
+def _names_columns(line: Line) -> bool:
+    return looks_like_header([c.text for c in line.cells])
+
+
 def _is_label_row(row: list[Line]) -> bool:
     """A row that could be a header's line: short labels and no number at all."""
-    cells = [c.text for c in row[0].cells]
-    return looks_like_header(cells) and not any(map(is_number, cells))
+    return _names_columns(row[0]) and not any(is_number(c.text) for c in row[0].cells)
 
 
 def _leading_labels(run) -> int:
@@ -198,13 +202,12 @@ def _header_above(first: Line, page: list[Line], columns) -> list[Line]:
                 edge = max(edge, line.top)
                 continue
             break
-        if chosen and not (looks_like_header([c.text for c in line.cells])
-                           and _shared_edges(line.cells, columns) >= 1):
+        if chosen and not (_names_columns(line) and _shared_edges(line.cells, columns) >= 1):
             break
         chosen.append(line)
         edge = max(edge, line.top)
         if len(chosen) == 8:
             break
-    if not any(looks_like_header([c.text for c in line.cells]) for line in chosen):
+    if not any(map(_names_columns, chosen)):
         return []
     return sorted(chosen, key=lambda x: -x.top)
