@@ -258,10 +258,53 @@ def junk_title_pdf(path: Path) -> Path:
     return write_raw_pdf(path, [page], title="Review-Doc-2016-289-1.docx")
 
 
+def lead_in_pdf(path: Path) -> Path:
+    """A memo's numbered steps, each led by a bold sentence on an indented first line that a plain line
+    goes on from ("... By March 31, 2016, each" / "town should ..."), and a numbered heading with a colon."""
+    page = (pdf_text(72, 730, "Harbour steps", 18, bold=True)
+            + pdf_text(126, 690, "1. Name a harbour advocate (HA). By March 31, 2016, each", bold=True)
+            + pdf_text(90, 676, "town should name the official who will serve as its advocate.")
+            + pdf_text(126, 650, "2. Set up a mooring office or a similar office or ensure the", bold=True)
+            + pdf_text(90, 636, "town's existing office is run to the best effect. Offices report to the", bold=True)
+            + pdf_text(90, 622, "trust once a year.")
+            + pdf_text(72, 590, "4.2.1 Mooring Entries: Findings", bold=True)
+            + pdf_text(72, 570, "Every finding names the berth it was made at."))
+    return write_raw_pdf(path, [page])
+
+
+def footnote_break_pdf(path: Path) -> Path:
+    """A paragraph left open at the foot of page 1, under which the page's footnote is printed, and
+    finished at the top of page 2."""
+    first = (pdf_text(72, 730, "Harbour innovation", 18, bold=True)
+             + pdf_lines(72, 140, ["The trust must find pathways that let its staff try out and adopt new and",
+                                   "better ways of"])
+             + pdf_text(72, 60, "2 https://harbour.example.org/strategy-2015.pdf", 9))
+    second = (pdf_lines(72, 720, ["doing business as promising ideas present themselves on the quays."])
+              + pdf_lines(72, 690, ["The lamp has been electric since 1961."]))
+    return write_raw_pdf(path, [first, second])
+
+
+def CASE_HEAD(n: int) -> str:
+    return f"{n} HARBOUR TRUST v. BERG" if n % 2 == 0 else f"Cite as: 12 H. R. 345 (2013) {n}"
+
+
+def inner_running_head_pdf(path: Path) -> Path:
+    """Four pages of a slip opinion whose running head, page number and all, is printed well inside the
+    paper's top tenth (at 86% of its height) and alternates between even and odd pages."""
+    words = ("The compact divides the water of the bay between the two towns in equal shares and leaves to "
+             "each the water within its own borders, so that neither may take from the other what the compact "
+             "has not given it, and the court has read it so since the first dispute was brought before it "
+             "in the spring of the year after the harbour was opened to the ships of both towns alike.").split()
+    lines = [" ".join(words[i:i + 10]) for i in range(0, len(words), 10)]
+    pages = [pdf_text(72, 682, CASE_HEAD(n), 10) + pdf_lines(72, 650, [f"{town} {line}" for line in lines])
+             for n, town in enumerate(["Ardmore", "Bantry", "Cobh", "Dingle"], 1)]
+    return write_raw_pdf(path, pages)
+
+
 BUILDERS = {f.__name__: f for f in (scaled_pdf, odd_gap_pdf, running_lines_pdf, gutter_pdf, table_pdf,
                                     numbered_headings_pdf, columns_pdf, hyphens_pdf, page_break_pdf, rotated_pdf,
                                     junk_title_pdf, interleaved_columns_pdf, numbered_list_pdf, grouped_table_pdf,
-                                    two_line_header_pdf)}
+                                    two_line_header_pdf, lead_in_pdf, footnote_break_pdf, inner_running_head_pdf)}
 
 
 # --- the tests ----------------------------------------------------------------------------------------
@@ -402,6 +445,36 @@ def test_a_rotated_page_is_read_upright(tmp_path):
     assert document.title == "Landscape notes"
     assert _blocks(document, "body") == ["The landscape page is stored upright and turned for display by its "
                                          "rotation, as many reports print their widest tables."]
+
+
+def test_a_bold_lead_in_sentence_goes_on_into_its_paragraph_and_a_heading_keeps_its_colon(tmp_path):
+    document = load_document(lead_in_pdf(tmp_path / "steps.pdf"))
+    assert _blocks(document, "body") == [
+        "1. Name a harbour advocate (HA). By March 31, 2016, each town should name the official who will serve "
+        "as its advocate.",
+        "2. Set up a mooring office or a similar office or ensure the town's existing office is run to the best "
+        "effect. Offices report to the trust once a year.",
+        "Every finding names the berth it was made at."]
+    assert document.title == "Harbour steps" and _blocks(document, "heading") == ["4.2.1 Mooring Entries: Findings"]
+
+
+def test_a_paragraph_goes_on_over_a_page_break_past_the_footnote_at_the_foot_of_its_page(tmp_path):
+    document = load_document(footnote_break_pdf(tmp_path / "innovation.pdf"))
+    paragraph = ("The trust must find pathways that let its staff try out and adopt new and better ways of doing "
+                 "business as promising ideas present themselves on the quays.")
+    assert _blocks(document, "body") == [paragraph, "The lamp has been electric since 1961."]
+    assert _blocks(document, "footnote") == ["2 https://harbour.example.org/strategy-2015.pdf"]
+    assert document.page_at(document.text.index("2 https")) == 1
+    assert document.page_at(document.text.index("better ways")) == 1
+    assert document.page_at(document.text.index("doing business")) == 2
+
+
+def test_a_running_head_printed_inside_the_top_tenth_is_dropped(tmp_path):
+    document = load_document(inner_running_head_pdf(tmp_path / "opinion.pdf"))
+    assert not any(CASE_HEAD(n) in document.text for n in range(1, 5))
+    assert "HARBOUR TRUST" not in document.text and "Cite as" not in document.text
+    assert [block.split()[:2] for block in _blocks(document, "body")] == [
+        ["Ardmore", "The"], ["Bantry", "The"], ["Cobh", "The"], ["Dingle", "The"]]
 
 
 @pytest.mark.parametrize("name", sorted(BUILDERS))

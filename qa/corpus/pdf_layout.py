@@ -30,6 +30,13 @@ _SOFT_HYPHENS = ("\ufffe", "\x02", "\u00ad")
 _PAGE_NUMBER = re.compile(r"^(?:page\s+)?[-\u2013\u2014(\[ ]*(?:#|[ivxlc]+)[-\u2013\u2014)\] ]*(?:(?:of|/)\s*#)?$", re.I)
 _TERMINAL = (".", "!", "?", ":", ";", '"', "\u201d", "'", "\u2019", ")")
 _NUMBERED_HEADING = re.compile(r"^(?:\d{1,2}(?:\.\d{1,2}){0,3}\.?|[IVX]{1,5}\.|[A-Z]\.|Appendix [A-Z0-9]+[.:]?)\s+\S")
+#: "Authorship. We instantiate", "1. Identify an advocate (AIA). By March 31": a bold lead-in, not a heading.
+_RUN_IN = re.compile(r"[\w)\]\u201d\"'][.:]\s+[A-Z]")
+#: The same after a number, where a colon is a heading's own ("4.2.1 Individual POA&M Entries: Findings").
+_SENTENCE_LEAD_IN = re.compile(r"[\w)\]\u201d\"']\.\s+[A-Z]")
+#: Words a heading does not end on; a line ending on one goes on in the next.
+_OPEN_ENDS = frozenset("a an the of and or nor to in on at by for from with as into than that which each its their our "
+                       "your his her".split())
 _CAPTION = re.compile(r"^(?:Figure|Fig\.|Table|Exhibit|Chart)\s+[A-Z]?[\d.\-]+[:.]?\s", re.I)
 _FOOTNOTE = re.compile(r"^(?:\d{1,3}|[*\u2020\u2021])\s*\S")
 _JUNK_TITLE = re.compile(r"(?:\.(?:docx?|pdf|exe|tmp|indd|qxd|rtf)$|^microsoft (?:word|powerpoint) - |^untitled|^[\w\-]+\.\w{2,4}$)",
@@ -41,7 +48,8 @@ BODY, HEADING, TITLE, TABLE, CAPTION, FOOTNOTE = "body", "heading", "title", "ta
 
 def assemble(pages: list[list[Line]], title: str) -> PdfText:
     """The document's text, blocks and page starts from each page's lines."""
-    pages = [in_reading_order(_drop_gutter(page)) for page in _drop_running_lines(pages)]
+    # twice: under a running head may run a second one ("Opinion of the Court"), then the page's first line
+    pages = [in_reading_order(_drop_gutter(page)) for page in _drop_running_lines(_drop_running_lines(pages))]
     lines = [line for page in pages for line in page if not line.vertical]
     if not lines:
         return PdfText("", title, [], tuple(0 for _ in pages) or (0,))
@@ -61,12 +69,22 @@ def _in_margin(line: Line) -> bool:
 
 
 def _drop_running_lines(pages: list[list[Line]]) -> list[list[Line]]:
-    """Pages without the margin lines that repeat on other pages (digits aside) or are page numbers."""
-    seen = Counter(s for page in pages for s in {_shape(line) for line in page if _in_margin(line)})
+    """Pages without the margin lines that repeat on other pages (digits aside) or are page numbers.
+    A page's first and last lines count as in its margin too: a slip opinion prints its running head
+    ("4 TARRANT REGIONAL WATER DIST. v. HERRMANN") well inside the paper's top tenth."""
+    margins = [[line for line in page if _in_margin(line) or _at_edge(line, page)] for page in pages]
+    seen = Counter(s for margin in margins for s in {_shape(line) for line in margin})
     repeating = {s for s, n in seen.items() if n >= 2 and n * 4 >= len(pages)}
-    return [[line for line in page if not (_in_margin(line) and (_shape(line) in repeating
-                                                                  or _PAGE_NUMBER.match(_shape(line))))]
-            for page in pages]
+    running = {id(line) for margin in margins for line in margin
+               if _shape(line) in repeating or (_in_margin(line) and _PAGE_NUMBER.match(_shape(line)))}
+    return [[line for line in page if id(line) not in running] for page in pages]
+
+
+def _at_edge(line: Line, page: list[Line]) -> bool:
+    """Whether ``line`` is on the first or last printed line of a page of text (five lines or more: on a
+    page of one line, that line is the text)."""
+    return len(page) >= 5 and (line.top >= max(o.top for o in page) - 0.5 * line.size
+                               or line.bottom <= min(o.bottom for o in page) + 0.5 * line.size)
 
 
 def _drop_gutter(page: list[Line]) -> list[Line]:
@@ -122,11 +140,33 @@ def _group(pages: list[list[Line]], body: float) -> list[tuple[str, list]]:
             kind = _kind(line, body)
             if kind == HEADING and groups and _mid_sentence(groups[-1], line):
                 kind = BODY  # a bold phrase inside a paragraph, not a heading
+            if kind == BODY and groups and _lead_in_goes_on(groups[-1], line):
+                groups[-1] = (BODY, groups[-1][1])  # "2. Establish a lab or ensure the | agency's lab ...": a sentence
             if groups and _continues(groups[-1], kind, line, pitch):
+                groups[-1][1].append(line)
+            elif _past_footnotes(groups, kind, line, pitch):
                 groups[-1][1].append(line)
             else:
                 groups.append((kind, [line]))
     return groups
+
+
+def _past_footnotes(groups: list[tuple[str, list]], kind: str, line: Line, pitch: dict[float, float]) -> bool:
+    """Whether ``line`` goes on a paragraph left open at the foot of the page before, under that page's
+    footnotes. If so the footnotes move before the paragraph, which ends ``groups``: they are printed
+    on the paragraph's first page, so the text's pages stay in order."""
+    n = len(groups)
+    while n and groups[n - 1][0] == FOOTNOTE:
+        n -= 1
+    if kind != BODY or n in (0, len(groups)) or groups[n - 1][0] != BODY:
+        return False
+    paragraph = groups[n - 1]
+    page = paragraph[1][0].page
+    if sum(ch.isalpha() for ch in paragraph[1][-1].text) < 2 or paragraph[1][-1].page != page or any(g[1][0].page != page for g in groups[n:]) or line.page != page + 1 \
+            or not _continues(paragraph, kind, line, pitch):
+        return False
+    groups[n - 1:] = [*groups[n:], paragraph]
+    return True
 
 
 def _mid_sentence(group: tuple[str, list], line: Line) -> bool:
@@ -135,6 +175,17 @@ def _mid_sentence(group: tuple[str, list], line: Line) -> bool:
     last = lines[-1] if kind != TABLE else None
     return (kind == BODY and last is not None and last.page == line.page and abs(last.size - line.size) < 0.5
             and 0 < last.top - line.top < 1.6 * line.size and not last.text.endswith(_TERMINAL))
+
+
+def _lead_in_goes_on(group: tuple[str, list], line: Line) -> bool:
+    """Whether ``line`` is the rest of a sentence that a "heading" left open: the heading's last line ends
+    on a word no heading ends on ("the", "of") and ``line`` comes right under it, in its size."""
+    kind, lines = group
+    if kind != HEADING:
+        return False
+    last = lines[-1]
+    return (last.text.split()[-1].lower() in _OPEN_ENDS and last.page == line.page
+            and abs(last.size - line.size) < 0.5 and 0 < last.top - line.top < 1.8 * line.size)
 
 
 def _kind(line: Line, body: float) -> str:
@@ -149,13 +200,15 @@ def _kind(line: Line, body: float) -> str:
     if len(line.cells) > 1 and len(line.cells[0].text) == 1 and not line.cells[0].text.isalnum():
         return BODY  # a list item after its bullet glyph ("!" where the font maps a bullet so)
     short = len(words) <= 16 and not line.text.endswith((".", ",", ";", "-", *_SOFT_HYPHENS))
-    run_in = re.search(r"\w[.:]\s+[A-Z]", line.text)  # "Authorship. We instantiate": a bold lead-in, not a heading
+    run_in = _RUN_IN.search(line.text)
     if short and not run_in and (line.size >= body * 1.15 or (line.bold and line.size >= body * 0.95)):
         return HEADING
     if short and len(words) <= 10 and letters >= 4 and line.text.isupper() and line.size >= body * 0.95:
         return HEADING  # "INTRODUCTION", "TITLE I: WIPO TREATY IMPLEMENTATION"
-    if short and len(words) <= 12 and _NUMBERED_HEADING.match(line.text) and line.size >= body * 0.95 \
-            and not is_number(line.text) and (line.bold or line.text.isupper() or _title_case(words[1:])):
+    numbered = _NUMBERED_HEADING.match(line.text)
+    if short and len(words) <= 12 and numbered and line.size >= body * 0.95 and not is_number(line.text) \
+            and not _SENTENCE_LEAD_IN.search(line.text, numbered.end() - 1) \
+            and (line.bold or line.text.isupper() or _title_case(words[1:])):
         return HEADING
     return BODY
 
