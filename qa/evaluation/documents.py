@@ -136,6 +136,17 @@ def evaluate_documents(folder: str | Path, questions: list[DocQuestion], variant
     return results
 
 
+def _gold_passage(passages, q: DocQuestion) -> int | None:
+    """The rank (1-based) of the first passage read that is from the question's document and holds a
+    gold answer; None if none does. It tells a retrieval miss from a reading miss."""
+    golds = [normalize_answer(a) for a in q.answers if normalize_answer(a)]
+    for n, passage in enumerate(passages, 1):
+        text = normalize_answer(passage.chunk.text)
+        if passage.chunk.doc_id == _doc_id(q.doc) and any(g in text for g in golds):
+            return n
+    return None
+
+
 def _measure(pipeline, questions: list[DocQuestion], log) -> dict:
     started = time.perf_counter()
     index = pipeline.search_index(log=log)
@@ -161,7 +172,9 @@ def _measure(pipeline, questions: list[DocQuestion], log) -> dict:
             "page": None if citation is None else citation.page,
             "right_document": None if citation is None else citation.doc_id == _doc_id(q.doc),
             "page_right": None if citation is None or not q.pages else citation.page in q.pages,
+            "gold_passage": _gold_passage(answer.passages, q) if q.answerable else None,
         })
+    read = [r["gold_passage"] for r in rows if r["answerable"]]
     by_document = {}
     for doc in sorted({q.doc for q in questions}):
         doc_rows = [r for r in rows if r["doc"] == doc]
@@ -173,7 +186,9 @@ def _measure(pipeline, questions: list[DocQuestion], log) -> dict:
                   "skipped": [str(e) for e in pipeline.index.skipped], "pages": pages,
                   "index_seconds": round(index_seconds, 1),
                   "pages_per_second": round(pages / index_seconds, 2) if index_seconds else None,
-                  "ask": latency_summary(seconds)},
+                  "ask": latency_summary(seconds),
+                  # answerable questions whose gold answer was among the passages read at all
+                  "gold_among_passages": sum(r is not None for r in read)},
         "by_document": by_document,
         "questions": rows,
     }
