@@ -70,6 +70,32 @@ def test_docx_headings_become_sections_tables_rows_lists_paragraphs(tmp_path):
         "Gloves and a sun hat.", "A flask of water, since the orchard has no tap."]
 
 
+def test_a_docx_table_is_found_under_the_label_above_it_and_a_table_of_sentences_has_no_header(tmp_path):
+    import docx
+
+    document = docx.Document()
+    document.add_heading("Orchard handbook", 1)
+    document.add_paragraph("The handbook is kept by the cooperative's secretary.")
+    document.add_paragraph("Document Revision History")
+    revisions = document.add_table(rows=2, cols=2)
+    for r, row in enumerate([["Date", "Version"], ["6/19/2017", "1.0"]]):
+        for c, value in enumerate(row):
+            revisions.cell(r, c).text = value
+    document.add_paragraph("Each section of the handbook covers one season.")
+    sections = document.add_table(rows=2, cols=2)
+    for r, row in enumerate([["Section 1", "Describes the spring pruning."], ["Section 2", "Describes the harvest."]]):
+        for c, value in enumerate(row):
+            sections.cell(r, c).text = value
+    document.save(str(tmp_path / "handbook.docx"))
+    chunks = chunk_document(load_document(tmp_path / "handbook.docx"))
+    assert [(c.section, c.kind, c.text) for c in chunks] == [
+        ("Orchard handbook", "body", "The handbook is kept by the cooperative's secretary."),
+        ("Document Revision History", "table", "Date: 6/19/2017; Version: 1.0"),
+        ("Orchard handbook", "body", "Each section of the handbook covers one season."),
+        ("Orchard handbook", "table", "Section 1; Describes the spring pruning."),
+        ("Orchard handbook", "table", "Section 2; Describes the harvest."),
+    ]
+
 def _zip_bomb(path):
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("[Content_Types].xml", "<Types/>")

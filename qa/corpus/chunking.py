@@ -13,10 +13,10 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from qa.config import Settings
-from qa.corpus.documents import BIO, BYLINE, CREDIT, HEADING, TABLE, TITLE, Block, Document
+from qa.corpus.documents import BIO, BYLINE, CREDIT, HEADING, LABEL, TABLE, TITLE, Block, Document
 
 #: Blocks never joined with their neighbours (see merged_blocks).
-_NEVER_MERGED = (HEADING, TITLE, TABLE)
+_NEVER_MERGED = (HEADING, TITLE, TABLE, LABEL)
 # End matter belongs to the article as a whole, not to its last section.
 _SECTIONLESS = (BYLINE, BIO, CREDIT)
 
@@ -158,13 +158,16 @@ def chunk_document(document: Document, *, max_chars: int = Settings.chunk_max_ch
     """Chunks of one document, in reading order, headings attached and never chunks themselves."""
     chunks: list[Chunk] = []
     section: str | None = None
+    label: str | None = None  # a table's own name, for its rows only
     paragraph = 0
     for block in merged_blocks(document, merge_chars):
         if block.kind == TITLE:
             continue
-        if block.kind == HEADING:
-            section = normalize_space(document.text[block.start : block.end])
+        if block.kind in (HEADING, LABEL):
+            name = normalize_space(document.text[block.start : block.end])
+            section, label = (name, None) if block.kind == HEADING else (section, name)
             continue
+        label = label if block.kind == TABLE else None
         paragraph += 1
         parts = _split_long(document.text, block.start, block.end, max_chars)
         for part, (s, e) in enumerate(parts, 1):
@@ -175,7 +178,7 @@ def chunk_document(document: Document, *, max_chars: int = Settings.chunk_max_ch
                     doc_id=document.id,
                     doc_title=document.title,
                     paragraph=paragraph,
-                    section=None if block.kind in _SECTIONLESS else section,
+                    section=None if block.kind in _SECTIONLESS else label or section,
                     kind=block.kind,
                     start=s,
                     end=e,

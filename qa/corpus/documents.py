@@ -23,8 +23,10 @@ SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".doc
 #: How the supported types are named in messages.
 SUPPORTED_NAMES = ".txt, .md, .html, .pdf or .docx"
 
-#: Block kinds. Headings and the title are structure, never indexed as chunks of their own.
-HEADING, TITLE = "heading", "title"
+#: Block kinds. Headings, labels and the title are structure, never indexed as chunks of their own; a
+#: label ("Document Revision History" above a Word table) names the table rows right after it only.
+HEADING, TITLE, LABEL = "heading", "title", "label"
+_STRUCTURE = (HEADING, TITLE, LABEL)
 BODY, CAPTION, VIDEO, BYLINE, BIO, CREDIT = "body", "caption", "video", "byline", "bio", "credit"
 #: A row of a Word table, its cells as "Header: cell; ...".
 TABLE = "table"
@@ -205,7 +207,7 @@ def parse_document(content: str, *, name: str, source: str | None = None, doc_id
     else:
         text = content
         title, blocks = _parse_plain_text(text, profile)
-    if not any(b.kind not in (HEADING, TITLE) for b in blocks):
+    if not any(b.kind not in _STRUCTURE for b in blocks):
         raise CorpusError(f"{name} holds no text to answer from")
     return Document(id=doc_id, title=title or doc_id, text=text, source=source or name, blocks=tuple(blocks))
 
@@ -229,7 +231,7 @@ def parse_binary_document(data: bytes, *, name: str, source: str | None = None,
     else:
         raise CorpusError(f"{name}: unsupported file type {suffix or '(none)'}; use {SUPPORTED_NAMES}")
     blocks = tuple(Block(s, e, kind) for s, e, kind in spans)
-    if not any(b.kind not in (HEADING, TITLE) for b in blocks):
+    if not any(b.kind not in _STRUCTURE for b in blocks):
         raise CorpusError(f"{name} holds no text to answer from")
     return Document(id=doc_id, title=title or doc_id, text=text, source=source or name, blocks=blocks,
                     page_starts=page_starts)

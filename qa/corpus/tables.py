@@ -28,6 +28,11 @@ def looks_like_header(cells: list[str]) -> bool:
     return all(len(c.split()) <= _HEADER_WORDS for c in filled) and sum(is_number(c) for c in filled) <= 1
 
 
+def _is_sentence(cell: str) -> bool:
+    """"Provides an overview of the process.": a row of such cells is content, not column names."""
+    return len(cell.split()) >= 4 and cell.endswith((".", "?", "!"))
+
+
 def row_text(header: list[str] | None, cells: list[str]) -> str:
     """One row as "Header: cell; ..."; a cell without a header (the row's label) stands alone."""
     if header is None:
@@ -38,10 +43,11 @@ def row_text(header: list[str] | None, cells: list[str]) -> str:
 
 
 def table_rows(rows: list[list[str]]) -> list[str]:
-    """Each row of a table as one line; the first row is taken as the header when it looks like one."""
+    """Each row of a table as one line; the first row is taken as the header when it looks like one and
+    none of its cells is a sentence (a Word table of sections and what each "Provides" has no header)."""
     rows = [r for r in rows if any(r)]
     if not rows:
         return []
-    if len(rows) > 1 and looks_like_header(rows[0]):
+    if len(rows) > 1 and looks_like_header(rows[0]) and not any(_is_sentence(c) for c in rows[0]):
         return [text for text in (row_text(rows[0], r) for r in rows[1:]) if text]
     return [row_text(None, r) for r in rows]

@@ -14,6 +14,7 @@ import io
 import re
 import zipfile
 
+from qa.corpus.documents import LABEL
 from qa.corpus.tables import table_rows
 from qa.errors import CorpusError
 
@@ -45,6 +46,10 @@ def check_zip(data: bytes, name: str, *, max_unpacked: int = MAX_UNPACKED_BYTES,
                           "times): it looks like a zip bomb, so it was not opened")
 
 
+#: The longest table caption, in words.
+_CAPTION_WORDS = 10
+
+
 def read_docx(data: bytes, name: str) -> tuple[str, str, list[tuple[int, int, str]]]:
     """The document's text, its title and its blocks as (start, end, kind)."""
     check_zip(data, name)
@@ -72,6 +77,7 @@ def read_docx(data: bytes, name: str) -> tuple[str, str, list[tuple[int, int, st
             items.append(("heading", text))
         else:
             items.append(("body", text))
+    items = _table_captions(items)
     title = (document.core_properties.title or "").strip()
     parts, blocks, cursor = [], [], 0
     for kind, text in items:
@@ -86,6 +92,17 @@ def read_docx(data: bytes, name: str) -> tuple[str, str, list[tuple[int, int, st
         blocks.append((cursor, cursor + len(text), kind))
         cursor += len(text)
     return "".join(parts), title, blocks
+
+
+def _table_captions(items: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """A short paragraph right above a table ("Document Revision History") is the table's label: its rows
+    are found under that name, as under a bold line above a table in a PDF; what follows the table is not."""
+    out = list(items)
+    for i, (kind, text) in enumerate(items[:-1]):
+        if kind == "body" and items[i + 1][0] == TABLE and "\n" not in text and len(text.split()) <= _CAPTION_WORDS \
+                and not text.endswith((".", "?", "!", ";", ",")):
+            out[i] = (LABEL, text)
+    return out
 
 
 def _clean(text: str) -> str:
