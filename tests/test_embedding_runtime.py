@@ -39,14 +39,14 @@ def cache_dir(tmp_path_factory):
 
 
 def test_onnx_vectors_equal_sentence_transformers(cache_dir):
-    onnx = Embedder(runtime="onnx", cache_dir=str(cache_dir)).embed(TEXTS, batch_size=4)
-    torch_vectors = Embedder(runtime="torch").embed(TEXTS, batch_size=4)
+    onnx = Embedder(runtime="onnx", precision="fp32", cache_dir=str(cache_dir)).embed(TEXTS, batch_size=4)
+    torch_vectors = Embedder(runtime="torch", precision="fp32").embed(TEXTS, batch_size=4)
     assert onnx.shape == torch_vectors.shape == (len(TEXTS), 384)
     assert onnx.dtype == np.float32
     np.testing.assert_allclose(np.linalg.norm(onnx, axis=1), 1.0, atol=1e-5)
     np.testing.assert_allclose(onnx, torch_vectors, atol=2e-5)
     # Batching and order do not change a text's vector.
-    single = Embedder(runtime="onnx", cache_dir=str(cache_dir)).embed([TEXTS[6]])
+    single = Embedder(runtime="onnx", precision="fp32", cache_dir=str(cache_dir)).embed([TEXTS[6]])
     np.testing.assert_allclose(single[0], onnx[6], atol=1e-6)
 
 
@@ -60,8 +60,26 @@ def test_the_export_is_cached_and_rebuilt_when_truncated(cache_dir):
     again = embedder_onnx_model(model, cache_dir, log=notes.append)
     assert again == path and is_complete(path)
     assert len(notes) == 1 and "exporting the embedder" in notes[0]
-    vectors = Embedder(runtime="onnx", cache_dir=str(cache_dir)).embed(TEXTS[:3])
-    np.testing.assert_allclose(vectors, Embedder(runtime="torch").embed(TEXTS[:3]), atol=2e-5)
+    vectors = Embedder(runtime="onnx", precision="fp32", cache_dir=str(cache_dir)).embed(TEXTS[:3])
+    np.testing.assert_allclose(vectors, Embedder(runtime="torch", precision="fp32").embed(TEXTS[:3]), atol=2e-5)
+
+
+def test_int8_vectors_stay_close_to_fp32_on_both_runtimes_and_mark_their_indexes(cache_dir):
+    fp32 = Embedder(runtime="onnx", precision="fp32", cache_dir=str(cache_dir))
+    int8 = Embedder(runtime="onnx", precision="int8", cache_dir=str(cache_dir))
+    exact, quantised = fp32.embed(TEXTS), int8.embed(TEXTS)
+    np.testing.assert_allclose(np.linalg.norm(quantised, axis=1), 1.0, atol=1e-5)
+    similarity = (exact * quantised).sum(axis=1)
+    assert similarity.min() > 0.97 and not np.allclose(exact, quantised, atol=1e-4)
+    assert (embedder_onnx_model(packaged_embedding_model_path(), cache_dir, precision="int8").name
+            == "embedder-int8.onnx")
+    # torch quantises per tensor, not per channel: a little further off (0.93 for the empty text)
+    torch_similarity = (exact * Embedder(runtime="torch", precision="int8").embed(TEXTS)).sum(axis=1)
+    assert torch_similarity.min() > 0.9 and np.median(torch_similarity) > 0.97
+    # an index built with fp32 vectors is not searched with int8 questions: the fingerprint differs
+    assert int8.fingerprint == fp32.fingerprint + ":int8"
+    with pytest.raises(ValueError, match="precision"):
+        Embedder(precision="int4")
 
 
 def test_a_model_the_encoder_cannot_reproduce_runs_on_sentence_transformers(tmp_path):

@@ -15,7 +15,8 @@ from qa.errors import ReaderError
 from qa.exports import model_input_names, open_session
 from qa.reader.decoding import DecodedSpans, SpanCandidate, confidence, decode_spans
 from qa.reader.reading import Context, Reading, ReadingOptions, rank_candidates, read_until_confident, shifted
-from qa.reader.runtime import INPUT_NAMES, Logits, OnnxLogits, TorchLogits, keeps_fp32, onnx_model
+from qa.quantization import quantized_torch
+from qa.reader.runtime import INPUT_NAMES, Logits, OnnxLogits, TorchLogits, onnx_model
 from qa.reader.verifier import Verifier, candidate_features, verify
 from qa.reader.windows import tokenize_windows
 
@@ -199,7 +200,7 @@ class ExtractiveReader:
         model = AutoModelForQuestionAnswering.from_pretrained(source, local_files_only=offline, dtype=torch.float32)
         model.eval()
         if self.precision == "int8":
-            model = _quantized(model)
+            model = quantized_torch(model)
         else:
             model = model.to(self.device or ("cuda" if torch.cuda.is_available() else "cpu"))
         return TorchLogits(model)
@@ -292,18 +293,3 @@ def window_logits(logits: Logits, inputs: dict[str, np.ndarray], batch_size: int
         start, end = logits({k: np.ascontiguousarray(v[rows, :cut]) for k, v in inputs.items()})
         starts[rows, :cut], ends[rows, :cut] = start, end
     return starts, ends
-
-
-def _quantized(model):
-    """Dynamic int8 quantisation of the linear layers int8 quantises on ONNX Runtime too (those that do not
-    narrow their input, :func:`qa.reader.runtime.keeps_fp32`): weights int8, activations quantised on the fly."""
-    import warnings
-
-    import torch
-    from torch.ao.quantization import quantize_dynamic
-
-    layers = {name for name, module in model.named_modules()
-              if isinstance(module, torch.nn.Linear) and not keeps_fp32(module.in_features, module.out_features)}
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # torch.ao.quantization announces its move to torchao
-        return quantize_dynamic(model, layers, dtype=torch.qint8)

@@ -11,13 +11,13 @@ written atomically, rebuilt when truncated or damaged).
 
 from __future__ import annotations
 
-import logging
 from pathlib import Path
 from typing import Protocol
 
 import numpy as np
 
 from qa.exports import cached_file, export_folder, export_model
+from qa.quantization import quantize_int8
 
 INPUT_NAMES = ("input_ids", "attention_mask", "token_type_ids")
 OUTPUT_NAMES = ("start_logits", "end_logits")
@@ -71,7 +71,7 @@ def onnx_model(model_dir: str | Path, precision: str = "fp32", cache_dir: str | 
     if precision == "fp32":
         return fp32
     int8 = folder / INT8_FILE
-    return cached_file(int8, lambda tmp: _quantize(fp32, tmp), log=log,
+    return cached_file(int8, lambda tmp: quantize_int8(fp32, tmp), log=log,
                        note=f"quantising the ONNX reader to int8 ({int8})")
 
 
@@ -79,43 +79,3 @@ def _export(model_dir: str | Path, target: Path) -> None:
     """Trace the transformers model into ONNX with dynamic batch and sequence axes."""
     export_model(model_dir, target, auto_class="AutoModelForQuestionAnswering", output_names=list(OUTPUT_NAMES),
                  outputs=lambda out: (out.start_logits, out.end_logits))
-
-
-def _quantize(fp32: Path, target: Path) -> None:
-    """Dynamic int8 quantisation of the matrix products that keep or widen their input (see
-    :func:`keeps_fp32`): int8 weights, activations quantised per batch at run time."""
-    import onnx
-    from onnxruntime.quantization import QuantType, quantize_dynamic
-
-    graph = onnx.load(str(fp32), load_external_data=False).graph
-    shapes = {w.name: tuple(w.dims) for w in graph.initializer}
-    quantized = [node.name for node in graph.node if node.op_type == "MatMul" and node.input[1] in shapes
-                 and not keeps_fp32(*shapes[node.input[1]][-2:])]
-    # The quantiser advises pre-processing on the root logger, advice meant for static quantisation; only
-    # that message is dropped (the reader may be loading beside a running app whose warnings matter).
-    root = logging.getLogger()
-    advice = _DropMessage("Please consider to run pre-processing")
-    root.addFilter(advice)
-    try:
-        quantize_dynamic(str(fp32), str(target), weight_type=QuantType.QInt8, per_channel=True,
-                         op_types_to_quantize=["MatMul"], nodes_to_quantize=quantized)
-    finally:
-        root.removeFilter(advice)
-
-
-class _DropMessage(logging.Filter):
-    def __init__(self, prefix: str) -> None:
-        super().__init__()
-        self.prefix = prefix
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        return not record.getMessage().startswith(self.prefix)
-
-
-def keeps_fp32(in_features: int, out_features: int) -> bool:
-    """Whether int8 leaves a linear layer in fp32: one that narrows its input, which in a transformer is the
-    feed-forward output (its input, after GELU, has outliers that one int8 scale per batch flattens) and
-    the span head. Quantising every linear layer cost 1.1 dev F1 with the gold paragraph (2.8 end to end);
-    keeping these seven in fp32 cost 0.2, for a forward in 0.66x fp32's time instead of 0.49x (README,
-    Speed)."""
-    return in_features > out_features

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import numpy as np
 
-from qa.config import RUNTIMES, Settings, packaged_embedding_model_path, quiet_model_loading
+from qa.config import PRECISIONS, RUNTIMES, Settings, packaged_embedding_model_path, quiet_model_loading
+from qa.quantization import quantized_torch
 
 
 class Embedder:
@@ -20,14 +21,20 @@ class Embedder:
     sentence-transformers folder (mean or CLS pooling) on ONNX Runtime over an export of its own
     weights, cached in ``cache_dir``, so that asking a question never loads torch; any other
     model runs on sentence-transformers. Both give the same vectors (to float rounding).
+    ``precision="int8"`` quantises the network (:mod:`qa.quantization`) on either runtime: faster,
+    with vectors a little different, so its indexes are not shared with fp32's (:attr:`fingerprint`).
     """
 
     def __init__(self, model: str | None = Settings.embedding_model, *, runtime: str = Settings.embedding_runtime,
-                 cache_dir: str | None = Settings.cache_dir, threads: int | None = Settings.threads) -> None:
+                 precision: str = Settings.embedding_precision, cache_dir: str | None = Settings.cache_dir,
+                 threads: int | None = Settings.threads) -> None:
         if runtime not in RUNTIMES:
             raise ValueError(f"runtime must be one of {RUNTIMES}, not {runtime!r}")
+        if precision not in PRECISIONS:
+            raise ValueError(f"precision must be one of {PRECISIONS}, not {precision!r}")
         self.model = model
         self.runtime = runtime
+        self.precision = precision
         self.cache_dir = cache_dir
         self.threads = threads
         self._model = None
@@ -35,8 +42,8 @@ class Embedder:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> "Embedder":
-        return cls(settings.embedding_model, runtime=settings.embedding_runtime, cache_dir=settings.cache_dir,
-                   threads=settings.threads)
+        return cls(settings.embedding_model, runtime=settings.embedding_runtime,
+                   precision=settings.embedding_precision, cache_dir=settings.cache_dir, threads=settings.threads)
 
     @property
     def model_path(self) -> str:
@@ -44,10 +51,12 @@ class Embedder:
 
     @property
     def fingerprint(self) -> str:
-        """Changes when the model changes, so that an index built with another model is rebuilt."""
+        """Changes when the model or its arithmetic changes, so that an index built otherwise is rebuilt."""
         path = Path(self.model_path)
+        # fp32 adds nothing, so that indexes built before precision was a setting stay valid.
+        arithmetic = "" if self.precision == "fp32" else f":{self.precision}"
         if not path.is_dir():
-            return f"hub:{self.model_path}"
+            return f"hub:{self.model_path}{arithmetic}"
         digest = hashlib.sha256()
         for name in ("config.json", "modules.json", "tokenizer.json", "sentence_bert_config.json",
                      "config_sentence_transformers.json", "1_Pooling/config.json"):
@@ -55,14 +64,14 @@ class Embedder:
                 digest.update(name.encode() + (path / name).read_bytes())
         for weights in sorted(path.glob("*.safetensors")) + sorted(path.glob("*.bin")):
             digest.update(f"{weights.name}:{weights.stat().st_size}".encode())
-        return f"{path.name}:{digest.hexdigest()[:16]}"
+        return f"{path.name}:{digest.hexdigest()[:16]}{arithmetic}"
 
     def _loaded(self):
         with self._lock:
             if self._model is None:
                 if self.runtime == "onnx" and OnnxSentenceEncoder.supports(self.model_path):
-                    self._model = OnnxSentenceEncoder(self.model_path, cache_dir=self.cache_dir,
-                                                      threads=self.threads)
+                    self._model = OnnxSentenceEncoder(self.model_path, precision=self.precision,
+                                                      cache_dir=self.cache_dir, threads=self.threads)
                 else:
                     from sentence_transformers import SentenceTransformer
 
@@ -72,6 +81,8 @@ class Embedder:
 
                         torch.set_num_threads(self.threads)
                     self._model = SentenceTransformer(self.model_path, device="cpu", local_files_only=True)
+                    if self.precision == "int8":
+                        self._model = quantized_torch(self._model)
             return self._model
 
     @property
@@ -97,7 +108,8 @@ class OnnxSentenceEncoder:
     """A sentence-transformers folder (Transformer, Pooling, optional Normalize) run as ONNX: the
     transformer exported from its own weights, tokenised by ``tokenizers`` and pooled in numpy."""
 
-    def __init__(self, model_dir: str | Path, *, cache_dir: str | None = None, threads: int | None = None) -> None:
+    def __init__(self, model_dir: str | Path, *, precision: str = "fp32", cache_dir: str | None = None,
+                 threads: int | None = None) -> None:
         from tokenizers import Tokenizer
 
         from qa.exports import open_session
@@ -113,7 +125,8 @@ class OnnxSentenceEncoder:
         pad = self.tokenizer.padding or {}
         self.tokenizer.enable_padding(pad_id=pad.get("pad_id", 0), pad_token=pad.get("pad_token", "[PAD]"),
                                       pad_type_id=pad.get("pad_type_id", 0))
-        self.session = open_session(lambda: embedder_onnx_model(self.model_dir, cache_dir), threads=threads)
+        self.session = open_session(lambda: embedder_onnx_model(self.model_dir, cache_dir, precision=precision),
+                                    threads=threads)
         self.inputs = [i.name for i in self.session.get_inputs()]
         self.dimension = int(self.session.get_outputs()[0].shape[-1])
 
@@ -186,14 +199,20 @@ def _sentence_config(model_dir: Path) -> dict:
     return {"pooling": mode, "normalize": "Normalize" in kinds, "max_seq_length": int(length)}
 
 
-def embedder_onnx_model(model_dir: str | Path, cache_dir: str | Path | None = None, *, log=None) -> Path:
-    """The ONNX export of a sentence-transformers folder's transformer (token embeddings out), made now
-    unless one is cached for these exact weights."""
+def embedder_onnx_model(model_dir: str | Path, cache_dir: str | Path | None = None, *, precision: str = "fp32",
+                        log=None) -> Path:
+    """The ONNX export of a sentence-transformers folder's transformer (token embeddings out) at
+    ``precision``, made (and for int8 quantised) now unless one is cached for these exact weights."""
     from qa.exports import cached_file, export_folder
+    from qa.quantization import quantize_int8
 
     folder = export_folder("embedder-onnx", model_dir, cache_dir)
-    return cached_file(folder / "embedder-fp32.onnx", lambda tmp: _export_embedder(model_dir, tmp), log=log,
+    fp32 = cached_file(folder / "embedder-fp32.onnx", lambda tmp: _export_embedder(model_dir, tmp), log=log,
                        note=f"exporting the embedder to ONNX ({folder})")
+    if precision == "fp32":
+        return fp32
+    return cached_file(folder / "embedder-int8.onnx", lambda tmp: quantize_int8(fp32, tmp), log=log,
+                       note=f"quantising the ONNX embedder to int8 ({folder})")
 
 
 def _export_embedder(model_dir: str | Path, target: Path) -> None:
