@@ -18,6 +18,7 @@ from qa.corpus.chunking import Chunk, normalize_space, sentence_spans
 from qa.corpus.documents import Document
 from qa.errors import QuestionError, QuestionTooLongError
 from qa.followup import FollowupRewriter, Turn, followup_rewriter
+from qa.reader.question import without_document_lead
 from qa.reader.reader import ExtractiveReader
 from qa.reader.reading import Candidate, Context, Reading, ReadingOptions
 from qa.retriever.corpus_index import CorpusIndex
@@ -128,7 +129,7 @@ class Pipeline:
         index = self.search_index() if index is None else index
         passages = self.retriever.retrieve(standalone, index, top_k, mode=retrieval)
         contexts = [Context(*reading_context(p.chunk, self.settings.read_headings)) for p in passages]
-        reading = self.reader.read(standalone, contexts, self._options(threshold))
+        reading = self.reader.read(self._reading_question(standalone), contexts, self._options(threshold))
         answer = self._answer(asked, passages[: reading.contexts_read], reading)
         return replace(answer, rewritten_question=standalone) if standalone != asked else answer
 
@@ -143,9 +144,14 @@ class Pipeline:
         chunk = Chunk(id="context#p1", doc_id="context", doc_title=title or "context", paragraph=1, section=None,
                       kind="body", start=0, end=len(context), text=context)
         passages = [Passage(chunk=chunk, rank=1, score=1.0)]
-        return self._answer(asked, passages, self.reader.read(asked, [context], self._options(threshold)))
+        return self._answer(asked, passages, self.reader.read(self._reading_question(asked), [context],
+                                                              self._options(threshold)))
 
     # --- from the reader's candidates to an answer --------------------------------------------------
+
+    def _reading_question(self, question: str) -> str:
+        """The question as the reader reads it (qa.reader.question)."""
+        return without_document_lead(question) if self.settings.drop_document_leads else question
 
     def _options(self, threshold: float | None) -> ReadingOptions:
         """How this pipeline's reader decides: the settings, with a per-call threshold."""
