@@ -2,7 +2,7 @@
 round-up of Feb 24, 2017, what is ..."): a copy of each document-style row with such a lead.
 
     python train/name_documents.py train/data/docs_supplement.jsonl --output train/data/docs_supplement_named.jsonl \
-        [--row-negatives runs/docs/docs_named_rownegs.jsonl]
+        [--row-negatives train/data/docs_supplement_rownegs.jsonl]
 
 The reader sees one chunk, and a chunk does not hold its document's title (keyword search sees it,
 the reader does not), so the lead is words the context does not answer to. Trained only on short
