@@ -469,6 +469,13 @@ def test_a_paragraph_goes_on_over_a_page_break_past_the_footnote_at_the_foot_of_
     assert document.page_at(document.text.index("doing business")) == 2
 
 
+def test_a_footnote_number_printed_against_its_first_word_is_set_apart(tmp_path):
+    page = (pdf_lines(72, 700, ["The summarizer we chose is the best one available for the harbour's records."])
+            + pdf_text(72, 60, "5LongT5 is the best publicly available summarizer of harbour records.", 9))
+    document = load_document(write_raw_pdf(tmp_path / "notes.pdf", [page]))
+    assert _blocks(document, "footnote") == ["5 LongT5 is the best publicly available summarizer of harbour records."]
+
+
 def test_a_running_head_printed_inside_the_top_tenth_is_dropped(tmp_path):
     document = load_document(inner_running_head_pdf(tmp_path / "opinion.pdf"))
     assert not any(CASE_HEAD(n) in document.text for n in range(1, 5))

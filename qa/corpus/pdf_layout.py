@@ -38,6 +38,7 @@ _SENTENCE_LEAD_IN = re.compile(r"[\w)\]\u201d\"']\.\s+[A-Z]")
 _OPEN_ENDS = frozenset("a an the of and or nor to in on at by for from with as into than that which each its their our "
                        "your his her".split())
 _CAPTION = re.compile(r"^(?:Figure|Fig\.|Table|Exhibit|Chart)\s+[A-Z]?[\d.\-]+[:.]?\s", re.I)
+_GLUED_MARKER = re.compile(r"^(?:\d{1,3}|[*\u2020\u2021])(?=[A-Z][a-z])")
 _FOOTNOTE = re.compile(r"^(?:\d{1,3}|[*\u2020\u2021])\s*\S")
 _JUNK_TITLE = re.compile(r"(?:\.(?:docx?|pdf|exe|tmp|indd|qxd|rtf)$|^microsoft (?:word|powerpoint) - |^untitled|^[\w\-]+\.\w{2,4}$)",
                          re.I)
@@ -288,6 +289,8 @@ def _write(groups: list[tuple[str, list]], title: str, page_count: int, body: fl
                     add(row_text(header, cells), TABLE, line.page)
             continue
         text, starts = _join(group)
+        if kind == FOOTNOTE or (kind == BODY and group[0].size <= body * 0.88):
+            text, starts = _unglued_marker(text, starts)
         add(text, kind, group[0].page)
         block_start = cursor - len(text)
         for line, offset in zip(group[1:], starts[1:]):  # a paragraph that runs over a page break
@@ -301,6 +304,16 @@ def _write(groups: list[tuple[str, list]], title: str, page_count: int, body: fl
     return PdfText(text, _title(title, blocks, k, text),
                    _with_title(blocks, k if first is not None and groups[first][0] == HEADING else None),
                    tuple(page_starts))
+
+
+def _unglued_marker(text: str, starts: list[int]) -> tuple[str, list[int]]:
+    """A note's number set apart from its first word: "5LongT5 is the best" reads "5 LongT5 is the best"
+    (the raised number touches the word on the page, so no space is printed between them)."""
+    glued = _GLUED_MARKER.match(text)
+    if glued is None:
+        return text, starts
+    cut = glued.end()
+    return text[:cut] + " " + text[cut:], [s + (s >= cut > 0) for s in starts]
 
 
 def _join(lines: list[Line]) -> tuple[str, list[int]]:
