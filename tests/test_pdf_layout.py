@@ -476,6 +476,22 @@ def test_a_footnote_number_printed_against_its_first_word_is_set_apart(tmp_path)
     assert _blocks(document, "footnote") == ["5 LongT5 is the best publicly available summarizer of harbour records."]
 
 
+def test_lines_of_contents_are_text_not_headings_nor_table_rows(tmp_path):
+    contents = [("1. Overview", "1", False), ("1.1.", "Who Should Use This Document?", "1"),
+                ("1.2.", "Related Documents", "2"), ("4.2.5.", "Binding Operational Directive 22-01", "20"),
+                ("5. Appendix", "31", False)]
+    page = pdf_text(72, 730, "Harbour guide", 18, bold=True)
+    for i, entry in enumerate(contents):
+        y = 690 - 16 * i
+        if entry[2] is False:  # a chapter: bold, its title and leader in one piece
+            page += pdf_text(72, y, f"{entry[0]} {'.' * 60} {entry[1]}", bold=True)
+        else:  # a section: its number apart from its title, as contents pages set them
+            page += pdf_text(90, y, entry[0]) + pdf_text(130, y, f"{entry[1]} {'.' * 40} {entry[2]}")
+    document = load_document(write_raw_pdf(tmp_path / "guide.pdf", [page]))
+    assert {b.kind for b in document.blocks if b.kind != "title"} == {"body"}
+    assert "4.2.5. Binding Operational Directive 22-01" in document.text
+
+
 def test_a_running_head_printed_inside_the_top_tenth_is_dropped(tmp_path):
     document = load_document(inner_running_head_pdf(tmp_path / "opinion.pdf"))
     assert not any(CASE_HEAD(n) in document.text for n in range(1, 5))

@@ -20,7 +20,7 @@ from dataclasses import replace
 
 from qa.corpus.pdf import Line, PdfText
 from qa.corpus.pdf_columns import in_reading_order
-from qa.corpus.pdf_tables import LIST_MARKER, find_tables
+from qa.corpus.pdf_tables import DOT_LEADER, LIST_MARKER, find_tables
 from qa.corpus.tables import is_number, row_text
 
 #: A line in the top or bottom this fraction of a page may be a running header, footer or page number.
@@ -196,6 +196,8 @@ def _kind(line: Line, body: float) -> str:
         return BODY  # "20 40 60 80 100": an axis, not a heading
     if _CAPTION.match(line.text):
         return CAPTION
+    if DOT_LEADER.search(line.text):
+        return BODY  # "1. Overview ........ 1": a line of contents, not the heading it names
     if line.size <= body * 0.88 and line.top < line.page_height * 0.3 and _FOOTNOTE.match(line.text):
         return FOOTNOTE
     if len(line.cells) > 1 and len(line.cells[0].text) == 1 and not line.cells[0].text.isalnum():

@@ -17,6 +17,8 @@ from qa.corpus.tables import is_number, looks_like_header
 
 #: A bullet or a list number ("1.", "(b)"): with its item, a line of two cells that is no table row.
 LIST_MARKER = re.compile(r"^(?:[\u2022\u25aa\u25cf\u2013\u2014*\uf0b7\uf0a7!o-]|\(?\d{1,3}[.)]|\(?[a-z][.)])\s")
+#: A line of contents: words, then dots leading to a page (or line) number at the line's end.
+DOT_LEADER = re.compile(r"[A-Za-z]{3}.*?(?:\.\s?){5,}\s*\d{1,4}\.?\s*$")
 
 
 def find_tables(page: list[Line]) -> list[tuple[list[str] | None, list[Line], list[tuple[Line, list[str]]]]]:
@@ -106,10 +108,10 @@ def _overlaps(run, columns) -> bool:
 
 def _is_row(line: Line) -> bool:
     """Two or more cells with words or numbers in them; a bullet or a list number ("1.", "(b)") and its
-    item are not a row."""
+    item are not a row, nor is a line of contents."""
     marker = line.cells[0].text if len(line.cells) == 2 else ""
-    if len(marker) <= 4 and LIST_MARKER.fullmatch(f"{marker} "):
-        return False
+    if (len(marker) <= 4 and LIST_MARKER.fullmatch(f"{marker} ")) or DOT_LEADER.search(line.text):
+        return False  # nor is a line of contents, "1.1. Who Should Use This Document? ........ 1"
     return sum(any(ch.isalnum() for ch in c.text) for c in line.cells) >= 2
 
 
