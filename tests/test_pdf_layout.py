@@ -492,6 +492,24 @@ def test_lines_of_contents_are_text_not_headings_nor_table_rows(tmp_path):
     assert "4.2.5. Binding Operational Directive 22-01" in document.text
 
 
+def test_numbers_drawn_apart_from_their_rows_are_put_back_in_them(tmp_path):
+    """The rows' labels and sources are drawn first, their numbers afterwards as text objects of their own
+    (as the energy round-up's futures table is): each row still reads with its numbers and headers."""
+    rows = [("Crude Oil ($/barrel)", "54.45", "53.36", "30.77"), ("Heating Oil ($/gal)", "1.6567", "1.6291", "1.0792"),
+            ("Natural Gas (mmBtu)", "2.6170", "2.8540", "1.8520")]
+    page = pdf_text(72, 700, "Futures", 11) + pdf_text(260, 700, "This Week", 11) + pdf_text(340, 700, "Last Week", 11) \
+        + pdf_text(420, 700, "Year Ago", 11)
+    for i, (label, *_) in enumerate(rows):
+        page += pdf_text(72, 684 - 14 * i, label, 11) + pdf_text(500, 684 - 14 * i, "Exchange", 11)
+    for i, (_, *numbers) in enumerate(rows):
+        page += "".join(pdf_text(x, 684 - 14 * i, n, 11) for x, n in zip((260, 340, 420), numbers))
+    document = load_document(write_raw_pdf(tmp_path / "futures.pdf", [page]))
+    assert _blocks(document, "table") == [
+        "Futures: Crude Oil ($/barrel); This Week: 54.45; Last Week: 53.36; Year Ago: 30.77; Exchange",
+        "Futures: Heating Oil ($/gal); This Week: 1.6567; Last Week: 1.6291; Year Ago: 1.0792; Exchange",
+        "Futures: Natural Gas (mmBtu); This Week: 2.6170; Last Week: 2.8540; Year Ago: 1.8520; Exchange"]
+
+
 def test_a_running_head_printed_inside_the_top_tenth_is_dropped(tmp_path):
     document = load_document(inner_running_head_pdf(tmp_path / "opinion.pdf"))
     assert not any(CASE_HEAD(n) in document.text for n in range(1, 5))

@@ -18,7 +18,7 @@ import statistics
 from collections import Counter
 from dataclasses import replace
 
-from qa.corpus.pdf import Line, PdfText
+from qa.corpus.pdf import Cell, Line, PdfText
 from qa.corpus.pdf_columns import in_reading_order
 from qa.corpus.pdf_tables import DOT_LEADER, LIST_MARKER, find_tables
 from qa.corpus.tables import is_number, row_text
@@ -50,7 +50,8 @@ BODY, HEADING, TITLE, TABLE, CAPTION, FOOTNOTE = "body", "heading", "title", "ta
 def assemble(pages: list[list[Line]], title: str) -> PdfText:
     """The document's text, blocks and page starts from each page's lines."""
     # twice: under a running head may run a second one ("Opinion of the Court"), then the page's first line
-    pages = [in_reading_order(_drop_gutter(page)) for page in _drop_running_lines(_drop_running_lines(pages))]
+    pages = [in_reading_order(_fill_gaps(_drop_gutter(page)))
+             for page in _drop_running_lines(_drop_running_lines(pages))]
     lines = [line for page in pages for line in page if not line.vertical]
     if not lines:
         return PdfText("", title, [], tuple(0 for _ in pages) or (0,))
@@ -86,6 +87,40 @@ def _at_edge(line: Line, page: list[Line]) -> bool:
     page of one line, that line is the text)."""
     return len(page) >= 5 and (line.top >= max(o.top for o in page) - 0.5 * line.size
                                or line.bottom <= min(o.bottom for o in page) + 0.5 * line.size)
+
+
+def _fill_gaps(page: list[Line]) -> list[Line]:
+    """The page with cells drawn apart from their row put back in it: numbers printed on a row's baseline
+    inside the gap between two of its cells (the round-up's "53.36" and "30.77", drawn as their own
+    text objects between "NYMEX Crude Oil ($/barrel)" and "CME Group") are more cells of that row.
+    Only numbers: words there are more likely the next column of prose."""
+    by_baseline: dict[int, list[Line]] = {}
+    for line in page:
+        if not line.vertical and line.cells:
+            by_baseline.setdefault(round(line.top), []).append(line)
+    filled: dict[int, list[Cell]] = {}
+    moved: set[int] = set()
+    for line in page:
+        if line.vertical or len(line.cells) < 2:
+            continue
+        gaps = list(zip(line.cells, line.cells[1:]))
+        near = [o for k in (-1, 0, 1) for o in by_baseline.get(round(line.top) + k, [])]
+        for other in near:
+            if other is line or id(other) in moved or abs(other.top - line.top) > 0.3 * line.size \
+                    or abs(other.size - line.size) > 1 or not all(is_number(c.text) for c in other.cells):
+                continue
+            if any(a.right < other.left and other.right < b.left for a, b in gaps):
+                filled.setdefault(id(line), []).extend(other.cells)
+                moved.add(id(other))
+    out = []
+    for line in page:
+        if id(line) in moved:
+            continue
+        if id(line) in filled:
+            cells = tuple(sorted(line.cells + tuple(filled[id(line)]), key=lambda c: c.left))
+            line = replace(line, cells=cells, text=" ".join(c.text for c in cells))
+        out.append(line)
+    return out
 
 
 def _drop_gutter(page: list[Line]) -> list[Line]:
