@@ -74,7 +74,8 @@ def _drop_running_lines(pages: list[list[Line]]) -> list[list[Line]]:
     """Pages without the margin lines that repeat on other pages (digits aside) or are page numbers.
     A page's first and last lines count as in its margin too: a slip opinion prints its running head
     ("4 TARRANT REGIONAL WATER DIST. v. HERRMANN") well inside the paper's top tenth."""
-    margins = [[line for line in page if _in_margin(line) or _at_edge(line, page)] for page in pages]
+    margins = [[line for line in page if _in_margin(line) or edge(line)] for page in pages
+               for edge in [_edge_test(page)]]
     seen = Counter(s for margin in margins for s in {_shape(line) for line in margin})
     repeating = {s for s, n in seen.items() if n >= 2 and n * 4 >= len(pages)}
     running = {id(line) for margin in margins for line in margin
@@ -82,11 +83,18 @@ def _drop_running_lines(pages: list[list[Line]]) -> list[list[Line]]:
     return [[line for line in page if id(line) not in running] for page in pages]
 
 
-def _at_edge(line: Line, page: list[Line]) -> bool:
-    """Whether ``line`` is on the first or last printed line of a page of text (five lines or more: on a
-    page of one line, that line is the text)."""
-    return len(page) >= 5 and (line.top >= max(o.top for o in page) - 0.5 * line.size
-                               or line.bottom <= min(o.bottom for o in page) + 0.5 * line.size)
+def _edge_test(page: list[Line]):
+    """Whether a line is on the first or last printed line of ``page``, when it is a page of text (five
+    lines or more: on a page of one line, that line is the text)."""
+    if len(page) < 5:
+        return lambda line: False
+    top, bottom = max(o.top for o in page), min(o.bottom for o in page)
+    return lambda line: line.top >= top - 0.5 * line.size or line.bottom <= bottom + 0.5 * line.size
+
+
+#: How far (points) a number's baseline may be from its row's to be put back in it.
+_SAME_BASELINE = 1.0
+_MAX_ON_BASELINE = 100
 
 
 def _fill_gaps(page: list[Line]) -> list[Line]:
@@ -94,7 +102,7 @@ def _fill_gaps(page: list[Line]) -> list[Line]:
     inside the gap between two of its cells (the round-up's "53.36" and "30.77", drawn as their own
     text objects between "NYMEX Crude Oil ($/barrel)" and "CME Group") are more cells of that row.
     Only numbers: words there are more likely the next column of prose."""
-    by_baseline: dict[int, list[Line]] = {}
+    by_baseline: dict[int, list[Line]] = {}  # by whole points, so that a row looks at three of them
     for line in page:
         if not line.vertical and line.cells:
             by_baseline.setdefault(round(line.top), []).append(line)
@@ -105,8 +113,10 @@ def _fill_gaps(page: list[Line]) -> list[Line]:
             continue
         gaps = list(zip(line.cells, line.cells[1:]))
         near = [o for k in (-1, 0, 1) for o in by_baseline.get(round(line.top) + k, [])]
+        if len(near) > _MAX_ON_BASELINE:
+            continue  # hundreds of pieces on one baseline: no table row, and a hostile file's quadratic cost
         for other in near:
-            if other is line or id(other) in moved or abs(other.top - line.top) > 0.3 * line.size \
+            if other is line or id(other) in moved or abs(other.top - line.top) > _SAME_BASELINE \
                     or abs(other.size - line.size) > 1 or not all(is_number(c.text) for c in other.cells):
                 continue
             if any(a.right < other.left and other.right < b.left for a, b in gaps):
@@ -198,8 +208,9 @@ def _past_footnotes(groups: list[tuple[str, list]], kind: str, line: Line, pitch
         return False
     paragraph = groups[n - 1]
     page = paragraph[1][0].page
-    if sum(ch.isalpha() for ch in paragraph[1][-1].text) < 2 or paragraph[1][-1].page != page or any(g[1][0].page != page for g in groups[n:]) or line.page != page + 1 \
-            or not _continues(paragraph, kind, line, pitch):
+    last = paragraph[1][-1]
+    if sum(ch.isalpha() for ch in last.text) < 2 or last.page != page or line.page != page + 1 \
+            or any(g[1][0].page != page for g in groups[n:]) or not _continues(paragraph, kind, line, pitch):
         return False
     groups[n - 1:] = [*groups[n:], paragraph]
     return True

@@ -111,7 +111,7 @@ def _is_row(line: Line) -> bool:
     item are not a row, nor is a line of contents."""
     marker = line.cells[0].text if len(line.cells) == 2 else ""
     if (len(marker) <= 4 and LIST_MARKER.fullmatch(f"{marker} ")) or DOT_LEADER.search(line.text):
-        return False  # nor is a line of contents, "1.1. Who Should Use This Document? ........ 1"
+        return False
     return sum(any(ch.isalnum() for ch in c.text) for c in line.cells) >= 2
 
 
