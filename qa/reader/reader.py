@@ -13,9 +13,9 @@ import numpy as np
 from qa.config import MAX_QUERY_TOKENS, SHIPPED_READER_DIR, Settings, hub_downloads_allowed, quiet_model_loading
 from qa.errors import ReaderError
 from qa.exports import model_input_names, open_session
+from qa.quantization import quantized_torch
 from qa.reader.decoding import DecodedSpans, SpanCandidate, confidence, decode_spans
 from qa.reader.reading import Context, Reading, ReadingOptions, rank_candidates, read_until_confident, shifted
-from qa.quantization import quantized_torch
 from qa.reader.runtime import INPUT_NAMES, Logits, OnnxLogits, TorchLogits, onnx_model
 from qa.reader.verifier import Verifier, candidate_features, verify
 from qa.reader.windows import tokenize_windows
